@@ -1,0 +1,110 @@
+#include "net/event_loop.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace wirechat::net {
+
+namespace {
+
+constexpr int max_events_per_wait = 256;
+// Big enough that a 16 KiB echo or a full browser request is one read.
+constexpr std::size_t read_buffer_size = 256 * 1024;
+
+[[noreturn]] void fail(const char* what) {
+    throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+EventLoop::EventLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), read_buffer_(read_buffer_size) {
+    if (epoll_fd_ < 0) fail("epoll_create1");
+    refresh_clock();
+}
+
+EventLoop::~EventLoop() { close(epoll_fd_); }
+
+void EventLoop::watch(int fd, std::uint32_t events, IoHandler& handler) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = &handler;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) fail("epoll_ctl(ADD)");
+}
+
+void EventLoop::unwatch(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+void EventLoop::run_soon(Deferred& work) {
+    if (work.queued_soon_) return;
+    work.queued_soon_ = true;
+    soon_.push_back(&work);
+}
+
+void EventLoop::run_before_sleep(Deferred& work) {
+    if (work.queued_before_sleep_) return;
+    work.queued_before_sleep_ = true;
+    before_sleep_.push_back(&work);
+}
+
+void EventLoop::forget(Deferred& work) {
+    if (work.queued_soon_) std::erase(soon_, &work);
+    if (work.queued_before_sleep_) std::erase(before_sleep_, &work);
+    work.queued_soon_ = work.queued_before_sleep_ = false;
+}
+
+void EventLoop::refresh_clock() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now_ms_ = std::int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+    wall_time_ = std::time(nullptr);
+}
+
+void EventLoop::dispose_later(std::unique_ptr<Disposable> thing) {
+    disposed_.push_back(std::move(thing));
+}
+
+void EventLoop::drain(std::vector<Deferred*>& list, std::vector<Deferred*>& batch,
+                      bool Deferred::*flag) {
+    // Work may queue more work on the same list (a flush that closes a
+    // connection, say): keep going until the list stays empty. Swapping
+    // with a reused vector keeps this allocation-free once warm.
+    while (!list.empty()) {
+        batch.swap(list);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            Deferred* work = batch[i];
+            if (!(work->*flag)) continue;  // forgotten meanwhile
+            work->*flag = false;
+            work->run_deferred();
+        }
+        batch.clear();
+    }
+}
+
+void EventLoop::end_tick() {
+    drain(before_sleep_, spare_, &Deferred::queued_before_sleep_);
+    disposed_.clear();  // nothing of this tick refers to them any more
+}
+
+void EventLoop::run() {
+    running_ = true;
+    epoll_event events[max_events_per_wait];
+    while (running_) {
+        end_tick();
+        int timeout = soon_.empty() ? timers_.wait_ms(now_ms_) : 0;
+        int n = epoll_wait(epoll_fd_, events, max_events_per_wait, timeout);
+        if (n < 0 && errno != EINTR) fail("epoll_wait");
+        refresh_clock();
+        for (int i = 0; i < n; ++i)
+            static_cast<IoHandler*>(events[i].data.ptr)->on_io(events[i].events);
+        timers_.fire_due(now_ms_);
+        drain(soon_, spare_, &Deferred::queued_soon_);
+    }
+    end_tick();
+}
+
+}  // namespace wirechat::net

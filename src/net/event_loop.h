@@ -1,0 +1,102 @@
+// The event loop: epoll, timers, and two kinds of deferred work.
+//
+// One loop runs on one thread and owns everything registered with it; to use
+// more cores, run one loop per core, each with its own SO_REUSEPORT listener.
+//
+// A tick is: wait for events (or the next timer), dispatch them, fire due
+// timers, run the "soon" list (work postponed for fairness), then run the
+// "before sleep" list (output flushes and deferred closes), so that bytes
+// produced anywhere during a tick leave in one write per connection, as in
+// Redis's beforeSleep.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "net/timer_heap.h"
+
+namespace wirechat::net {
+
+class IoHandler {
+public:
+    virtual void on_io(std::uint32_t epoll_events) = 0;
+
+protected:
+    ~IoHandler() = default;
+};
+
+// Something the loop may destroy for its owner at the end of a tick, once no
+// event, timer or deferred work of that tick can still point at it.
+class Disposable {
+public:
+    virtual ~Disposable() = default;
+};
+
+// A piece of work queued at most once per list, however often it is asked for.
+class Deferred {
+public:
+    virtual void run_deferred() = 0;
+
+protected:
+    ~Deferred() = default;
+
+private:
+    friend class EventLoop;
+    bool queued_soon_ = false;
+    bool queued_before_sleep_ = false;
+};
+
+class EventLoop {
+public:
+    EventLoop();
+    ~EventLoop();
+    EventLoop(const EventLoop&) = delete;
+    EventLoop& operator=(const EventLoop&) = delete;
+
+    void watch(int fd, std::uint32_t events, IoHandler& handler);
+    void unwatch(int fd);
+
+    // Run at the start of the next tick, without sleeping first.
+    void run_soon(Deferred& work);
+    // Run at the end of this tick, just before the loop sleeps.
+    void run_before_sleep(Deferred& work);
+    // Take work off both lists (its owner is going away).
+    void forget(Deferred& work);
+
+    // Destroy `thing` at the end of this tick (see Disposable).
+    void dispose_later(std::unique_ptr<Disposable> thing);
+
+    TimerHeap& timers() { return timers_; }
+    // Monotonic milliseconds and wall-clock seconds, read once per tick.
+    std::int64_t now_ms() const { return now_ms_; }
+    std::time_t wall_time() const { return wall_time_; }
+
+    // Scratch space every connection reads into, so an idle connection holds
+    // no receive buffer of its own.
+    std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+
+    void run();   // until stop()
+    void stop() { running_ = false; }
+
+private:
+    void refresh_clock();
+    void drain(std::vector<Deferred*>& list, std::vector<Deferred*>& spare,
+               bool Deferred::*flag);
+    void end_tick();
+
+    int epoll_fd_;
+    bool running_ = false;
+    std::int64_t now_ms_ = 0;
+    std::time_t wall_time_ = 0;
+    TimerHeap timers_;
+    std::vector<Deferred*> soon_;
+    std::vector<Deferred*> before_sleep_;
+    std::vector<Deferred*> spare_;  // reused by drain(), so it never allocates once warm
+    std::vector<std::unique_ptr<Disposable>> disposed_;
+    std::vector<std::uint8_t> read_buffer_;
+};
+
+}  // namespace wirechat::net
