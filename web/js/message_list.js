@@ -1,0 +1,121 @@
+// The conversation: an ordered, duplicate-free list of messages in the DOM.
+//
+// Messages can arrive twice (the history of `welcome` and of `joined` overlap after a
+// reconnect or a reload), so every id is remembered and rendered once. Ids only grow, so
+// the list is kept sorted by id: history older than what is shown is inserted in place.
+// Text is only ever set with textContent: a message is data, never markup.
+
+const GROUP_WINDOW_MS = 5 * 60 * 1000;  // same sender within 5 minutes reads as one block
+const NEAR_BOTTOM_PX = 80;
+const MAX_DATE_MS = 8.64e15;  // the largest time a JS Date can hold; beyond it Date throws
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+
+export class MessageList {
+  /** @param {HTMLOListElement} element  the role="log" list */
+  constructor(element) {
+    this.element = element;
+    this.ids = new Set();
+  }
+
+  clear() {
+    this.ids.clear();
+    this.element.replaceChildren();
+  }
+
+  /** Sets the line shown (by CSS) while the room has no messages. */
+  setEmptyText(text) {
+    this.element.dataset.empty = text;
+  }
+
+  /**
+   * Shows `messages` (oldest first), skipping the ones already shown.
+   * @param {Array<{id: number, from: string, text: string, ts: number}>} messages
+   * @param {string} ownNickname  messages from this name are marked as ours
+   * @returns {Array<object>} the messages that were new
+   */
+  add(messages, ownNickname) {
+    const stickToBottom = this.isNearBottom();
+    const added = [];
+    for (const message of messages) {
+      if (!isMessage(message) || this.ids.has(message.id)) continue;
+      this.ids.add(message.id);
+      const item = renderMessage(message, ownNickname);
+      this.insertInOrder(item, message.id);
+      updateGrouping(item);
+      if (item.nextElementSibling) updateGrouping(item.nextElementSibling);
+      added.push(message);
+    }
+    const ownAdded = added.some((message) => message.from === ownNickname);
+    if (added.length > 0 && (stickToBottom || ownAdded)) this.scrollToBottom();
+    return added;
+  }
+
+  /** Re-marks which messages are ours (after a rename, "own" means the new name). */
+  markOwn(nickname) {
+    for (const item of this.element.children) {
+      item.classList.toggle('own', item.dataset.from === nickname);
+    }
+  }
+
+  scrollToBottom() {
+    this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  isNearBottom() {
+    const { scrollTop, scrollHeight, clientHeight } = this.element;
+    return scrollHeight - scrollTop - clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  insertInOrder(item, id) {
+    // Live messages are the newest, so walking back from the end is O(1) in practice.
+    let after = this.element.lastElementChild;
+    while (after !== null && Number(after.dataset.id) > id) after = after.previousElementSibling;
+    if (after === null) this.element.prepend(item);
+    else after.after(item);
+  }
+}
+
+function isMessage(message) {
+  return message !== null && typeof message === 'object'
+    && Number.isSafeInteger(message.id) && typeof message.from === 'string'
+    && typeof message.text === 'string'
+    && Number.isFinite(message.ts) && Math.abs(message.ts) <= MAX_DATE_MS;
+}
+
+function renderMessage(message, ownNickname) {
+  const item = document.createElement('li');
+  item.className = 'message';
+  item.classList.toggle('own', message.from === ownNickname);
+  item.dataset.id = String(message.id);
+  item.dataset.from = message.from;
+  item.dataset.ts = String(message.ts);
+
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  const from = document.createElement('span');
+  from.className = 'from';
+  from.textContent = message.from;
+  const time = document.createElement('time');
+  const date = new Date(message.ts);
+  time.dateTime = date.toISOString();
+  time.title = fullFormat.format(date);
+  time.textContent = timeFormat.format(date);
+  meta.append(from, time);
+
+  const text = document.createElement('p');
+  text.className = 'text';
+  text.textContent = message.text;
+
+  item.append(meta, text);
+  return item;
+}
+
+function updateGrouping(item) {
+  const previous = item.previousElementSibling;
+  const continues = previous !== null
+    && previous.dataset.from === item.dataset.from
+    && Number(item.dataset.ts) - Number(previous.dataset.ts) < GROUP_WINDOW_MS;
+  item.classList.toggle('continued', continues);
+}
