@@ -61,7 +61,8 @@ void EventLoop::refresh_clock() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     now_ms_ = std::int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
-    wall_time_ = std::time(nullptr);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    wall_ms_ = std::int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
 void EventLoop::dispose_later(std::unique_ptr<Disposable> thing) {

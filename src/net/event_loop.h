@@ -70,9 +70,11 @@ public:
     void dispose_later(std::unique_ptr<Disposable> thing);
 
     TimerHeap& timers() { return timers_; }
-    // Monotonic milliseconds and wall-clock seconds, read once per tick.
+    // Monotonic milliseconds, and the wall clock (Unix milliseconds and
+    // seconds), read once per tick.
     std::int64_t now_ms() const { return now_ms_; }
-    std::time_t wall_time() const { return wall_time_; }
+    std::int64_t wall_ms() const { return wall_ms_; }
+    std::time_t wall_time() const { return std::time_t(wall_ms_ / 1000); }
 
     // Scratch space every connection reads into, so an idle connection holds
     // no receive buffer of its own.
@@ -90,7 +92,7 @@ private:
     int epoll_fd_;
     bool running_ = false;
     std::int64_t now_ms_ = 0;
-    std::time_t wall_time_ = 0;
+    std::int64_t wall_ms_ = 0;
     TimerHeap timers_;
     std::vector<Deferred*> soon_;
     std::vector<Deferred*> before_sleep_;

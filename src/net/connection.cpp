@@ -1,0 +1,250 @@
+#include "net/connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace wirechat::net {
+
+namespace {
+// Reads per turn before yielding to other connections (with the loop's
+// 256 KiB buffer: 1 MiB). A client that sends without pause cannot
+// monopolise the loop; the rest is read at the start of the next tick.
+constexpr int reads_per_turn = 4;
+constexpr int max_iov = 64;
+constexpr std::size_t sendfile_chunk = 1024 * 1024;
+}  // namespace
+
+void ProtocolHandler::on_peer_closed() { connection_.close_after_flush(); }
+void ProtocolHandler::wind_down() { connection_.close_after_flush(); }
+
+Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits)
+    : loop_(loop), fd_(fd), owner_(owner), limits_(limits) {
+    // We already batch output into one writev per tick; Nagle's algorithm
+    // would only delay the last segment of every response.
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    loop_.watch(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, *this);
+}
+
+Connection::~Connection() {
+    if (!closed_) {
+        loop_.forget(read_task_);
+        loop_.forget(flush_task_);
+        loop_.timers().cancel(linger_timer_);
+        loop_.unwatch(fd_);
+        ::close(fd_);
+    }
+    if (file_fd_ >= 0) ::close(file_fd_);
+}
+
+void Connection::set_handler(std::unique_ptr<ProtocolHandler> handler) {
+    if (handler_) loop_.dispose_later(std::move(handler_));
+    handler_ = std::move(handler);
+}
+
+// ---- input -----------------------------------------------------------------
+
+void Connection::on_io(std::uint32_t events) {
+    if (closed_) return;  // closed earlier in this tick by someone else
+    if (events & EPOLLERR) {
+        finish();
+        return;
+    }
+    if ((events & EPOLLOUT) && pending_output() > 0) flush();
+    if (closed_) return;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+        readable_ = true;
+        if (events & (EPOLLRDHUP | EPOLLHUP)) eof_signalled_ = true;
+        read_some();
+    }
+}
+
+void Connection::read_some() {
+    if (!held_input_.empty() && !input_paused() && !closing_) deliver_held();
+    for (int turn = 0; readable_ && !closed_ && !input_paused(); ++turn) {
+        if (turn == reads_per_turn) {
+            loop_.run_soon(read_task_);
+            return;
+        }
+        std::span<std::uint8_t> buffer = loop_.read_buffer();
+        ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+        if (n > 0) {
+            // A short read drained the socket: later data raises a new edge,
+            // so we can skip the read that would only say EAGAIN. Not so for
+            // EOF, which arrived with the edge we are handling.
+            if (std::size_t(n) < buffer.size() && !eof_signalled_) readable_ = false;
+            if (!closing_) deliver(buffer.first(std::size_t(n)));
+            continue;  // while closing, input is read only to be discarded
+        }
+        if (n == 0) {
+            readable_ = false;
+            peer_eof_ = true;
+            if (write_shut_) finish();            // the linger is over
+            else if (!closing_) handler_->on_peer_closed();
+            return;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            readable_ = false;
+            return;
+        }
+        finish();  // ECONNRESET and friends
+        return;
+    }
+}
+
+void Connection::deliver(std::span<std::uint8_t> bytes) {
+    while (!bytes.empty() && !closed_ && !closing_) {
+        ProtocolHandler* before = handler_.get();
+        std::size_t used = handler_->on_data(bytes);
+        bytes = bytes.subspan(std::min(used, bytes.size()));
+        if (handler_.get() == before && !bytes.empty()) {
+            // The handler cannot take more now: keep the rest (this is the
+            // only copy of input ever made) and stop reading until resumed.
+            held_input_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+            paused_by_handler_ = true;
+            return;
+        }
+    }
+}
+
+void Connection::deliver_held() {
+    std::string held;
+    held.swap(held_input_);
+    deliver(std::span(reinterpret_cast<std::uint8_t*>(held.data()), held.size()));
+}
+
+void Connection::resume_input() {
+    if (closed_ || !paused_by_handler_) return;
+    paused_by_handler_ = false;
+    loop_.run_soon(read_task_);
+}
+
+// ---- output ----------------------------------------------------------------
+
+void Connection::send(std::string_view bytes) {
+    if (closing() || bytes.empty()) return;
+    output_.append(bytes);
+    schedule_flush();
+}
+
+void Connection::send(std::span<const std::uint8_t> bytes) {
+    send(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+void Connection::send_shared(SharedBytes bytes) {
+    if (closing()) return;
+    output_.append_shared(std::move(bytes));
+    schedule_flush();
+}
+
+void Connection::send_file(int file_fd, std::uint64_t size) {
+    if (closing() || size == 0) {
+        ::close(file_fd);
+        return;
+    }
+    file_fd_ = file_fd;
+    file_left_ = size;
+    schedule_flush();
+}
+
+void Connection::schedule_flush() {
+    if (pending_output() > limits_.high_water) paused_by_output_ = true;
+    loop_.run_before_sleep(flush_task_);
+}
+
+void Connection::flush() {
+    if (closed_) return;
+    if (!write_queue() || !write_file()) return;  // wait for EPOLLOUT (or closed)
+    after_drain();
+}
+
+// Returns true once the queue is empty.
+bool Connection::write_queue() {
+    while (!output_.empty()) {
+        iovec iov[max_iov];
+        int count = output_.gather(iov, max_iov);
+        ssize_t n = ::writev(fd_, iov, count);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) finish();
+            return false;
+        }
+        output_.consume(std::size_t(n));
+        if (paused_by_output_ && pending_output() <= limits_.low_water) {
+            paused_by_output_ = false;
+            loop_.run_soon(read_task_);
+        }
+    }
+    return true;
+}
+
+bool Connection::write_file() {
+    while (file_left_ > 0) {
+        ssize_t n = ::sendfile(fd_, file_fd_, nullptr, std::min<std::uint64_t>(file_left_, sendfile_chunk));
+        if (n > 0) {
+            file_left_ -= std::uint64_t(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+        finish();  // an error, or the file shrank under us: the length we promised is a lie
+        return false;
+    }
+    if (file_fd_ >= 0) {
+        ::close(file_fd_);
+        file_fd_ = -1;
+    }
+    return true;
+}
+
+void Connection::after_drain() {
+    if (!closing_) {
+        handler_->on_drained();
+        return;
+    }
+    if (write_shut_) return;
+    ::shutdown(fd_, SHUT_WR);
+    write_shut_ = true;
+    if (peer_eof_) {
+        finish();
+        return;
+    }
+    loop_.timers().arm(linger_timer_, loop_.now_ms() + limits_.linger_ms);
+    read_some();  // discard whatever is already waiting, maybe find the EOF
+}
+
+// ---- closing ---------------------------------------------------------------
+
+void Connection::close_after_flush() {
+    if (closing_ || closed_) return;
+    closing_ = true;
+    paused_by_handler_ = paused_by_output_ = false;
+    std::string().swap(held_input_);
+    loop_.run_before_sleep(flush_task_);  // flush() ends in after_drain(): shutdown, linger
+}
+
+void Connection::abort() { finish(); }
+
+void Connection::finish() {
+    if (closed_) return;
+    closed_ = true;
+    loop_.forget(read_task_);
+    loop_.forget(flush_task_);
+    loop_.timers().cancel(linger_timer_);
+    loop_.unwatch(fd_);
+    ::close(fd_);
+    output_.release();
+    std::string().swap(held_input_);
+    if (handler_) handler_->on_close();
+    owner_.connection_closed(*this);
+}
+
+}  // namespace wirechat::net

@@ -1,0 +1,154 @@
+// One accepted TCP connection: reads bytes into the loop's shared buffer,
+// hands them to its protocol handler, and writes what the handler queued.
+//
+// The connection knows no protocol. Its handler can be replaced while bytes
+// are being delivered (HTTP hands over to WebSocket after a 101): the handler
+// returns how much it consumed, and the rest of the same buffer goes straight
+// to the new handler, without being copied.
+//
+// Edge-triggered epoll, registered once for reading and writing: a
+// connection's interest never changes, so there is no epoll_ctl per message
+// (level-triggered would need EPOLLOUT switched on and off around every
+// partial write). The price is that we must read until EAGAIN, or remember
+// that the socket is still readable when we stop early for fairness.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "net/event_loop.h"
+#include "net/output_queue.h"
+#include "net/timer_heap.h"
+
+namespace wirechat::net {
+
+class Connection;
+
+// A handler is Disposable because it may be replaced while its own on_data()
+// is on the call stack; the loop destroys it once the tick is over.
+class ProtocolHandler : public Disposable {
+public:
+    // Bytes from the peer. Return how many were consumed. Consuming fewer than
+    // all means either "I installed a new handler: give it the rest" or "I
+    // cannot take more now": then the rest is kept and reading pauses until
+    // the handler calls Connection::resume_input().
+    virtual std::size_t on_data(std::span<std::uint8_t> bytes) = 0;
+    // The peer will send no more (EOF). By default: finish sending, then close.
+    virtual void on_peer_closed();
+    // Everything queued so far has been written.
+    virtual void on_drained() {}
+    // The server is shutting down: finish what is in flight, then close.
+    virtual void wind_down();
+    // The connection is closing for good: release what refers to it (timers,
+    // registrations). No more calls follow.
+    virtual void on_close() {}
+
+protected:
+    explicit ProtocolHandler(Connection& connection) : connection_(connection) {}
+    Connection& connection_;
+};
+
+// Told when a connection has closed, so it can be forgotten and destroyed.
+class ConnectionOwner {
+public:
+    virtual void connection_closed(Connection& connection) = 0;
+
+protected:
+    ~ConnectionOwner() = default;
+};
+
+struct ConnectionLimits {
+    // Past this much unsent output, stop reading from the peer until it drains
+    // below low_water: a client that does not read its responses cannot make
+    // us buffer without bound.
+    std::size_t high_water = 1024 * 1024;
+    std::size_t low_water = 256 * 1024;
+    // After our last byte, how long to wait for the peer's EOF before closing
+    // (see close_after_flush()).
+    int linger_ms = 2000;
+};
+
+class Connection final : private IoHandler, public Disposable {
+public:
+    Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits = {});
+    ~Connection() override;
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // Install the handler. When called from inside on_data(), the old handler
+    // lives until the end of the tick (it is still on the call stack).
+    void set_handler(std::unique_ptr<ProtocolHandler> handler);
+
+    // Queue bytes; they leave in one writev just before the loop sleeps.
+    void send(std::string_view bytes);
+    void send(std::span<const std::uint8_t> bytes);
+    void send_shared(SharedBytes bytes);
+    // Queue `size` bytes of an open file after everything queued so far; sent
+    // with sendfile(). The connection owns and closes `file_fd`. Bytes queued
+    // after a file wait for it.
+    void send_file(int file_fd, std::uint64_t size);
+    // Nothing else may be queued until the file is sent: wait for on_drained().
+    std::size_t pending_output() const { return output_.size() + file_left_; }
+
+    // Reading stopped because the handler did not consume everything: go on.
+    void resume_input();
+
+    // Graceful close: send what is queued, then shut down our side and wait
+    // (briefly) for the peer's EOF, discarding its input. Closing at once
+    // could make the kernel answer unread input with a reset that destroys
+    // the response the peer has not read yet.
+    void close_after_flush();
+    // Close now, dropping queued output.
+    void abort();
+
+    bool closing() const { return closing_ || closed_; }
+    ProtocolHandler& handler() { return *handler_; }
+    EventLoop& loop() { return loop_; }
+    int fd() const { return fd_; }
+
+private:
+    struct Task final : Deferred {
+        Task(Connection& c, void (Connection::*m)()) : connection(c), method(m) {}
+        void run_deferred() override { (connection.*method)(); }
+        Connection& connection;
+        void (Connection::*method)();
+    };
+
+    void on_io(std::uint32_t events) override;
+    void read_some();
+    void deliver(std::span<std::uint8_t> bytes);
+    void deliver_held();
+    void flush();
+    bool write_queue();
+    bool write_file();
+    void after_drain();
+    void schedule_flush();
+    void finish();
+    bool input_paused() const { return paused_by_handler_ || paused_by_output_; }
+
+    EventLoop& loop_;
+    int fd_;
+    ConnectionOwner& owner_;
+    ConnectionLimits limits_;
+    std::unique_ptr<ProtocolHandler> handler_;
+    OutputQueue output_;
+    int file_fd_ = -1;
+    std::uint64_t file_left_ = 0;
+    std::string held_input_;  // bytes the handler did not take yet
+    Task read_task_{*this, &Connection::read_some};
+    Task flush_task_{*this, &Connection::flush};
+    Timer linger_timer_{[this] { finish(); }};
+    bool readable_ = false;          // edge seen, socket not drained yet
+    bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0
+    bool paused_by_handler_ = false;
+    bool paused_by_output_ = false;
+    bool peer_eof_ = false;
+    bool closing_ = false;           // close_after_flush() called
+    bool write_shut_ = false;        // our FIN sent, lingering
+    bool closed_ = false;
+};
+
+}  // namespace wirechat::net

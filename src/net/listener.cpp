@@ -1,0 +1,117 @@
+#include "net/listener.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace wirechat::net {
+
+namespace {
+
+// Accept at most this many connections per wake-up, so a connection storm
+// cannot starve the connections that are already established. The listener
+// is level-triggered, so whatever is left in the backlog wakes us again.
+constexpr int accepts_per_wakeup = 64;
+
+[[noreturn]] void fail_listen(const std::string& host, std::uint16_t port, const char* what,
+                              int err) {
+    throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " +
+                             what + (err ? std::string(": ") + std::strerror(err) : ""));
+}
+
+int open_reserve_fd() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+}  // namespace
+
+Listener::Listener(EventLoop& loop, const std::string& host, std::uint16_t port,
+                   bool share_port, AcceptFn on_accept)
+    : loop_(loop), on_accept_(std::move(on_accept)) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    std::string service = std::to_string(port);
+    if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
+        throw std::runtime_error("cannot listen on " + host + ":" + service + ": " +
+                                 gai_strerror(rc));
+
+    int err = 0;
+    for (addrinfo* a = found; a && fd_ < 0; a = a->ai_next) {
+        int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (share_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) {
+            fd_ = fd;
+        } else {
+            err = errno;
+            ::close(fd);
+        }
+    }
+    freeaddrinfo(found);
+    if (fd_ < 0) fail_listen(host, port, "bind", err);
+
+    sockaddr_storage bound{};
+    socklen_t len = sizeof bound;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &len);
+    port_ = ntohs(bound.ss_family == AF_INET6
+                      ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                      : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+
+    // One descriptor held back for the day the process runs out of them: see
+    // shed_one_connection().
+    reserve_fd_ = open_reserve_fd();
+    loop_.watch(fd_, EPOLLIN, *this);
+}
+
+Listener::~Listener() {
+    close();
+    if (reserve_fd_ >= 0) ::close(reserve_fd_);
+}
+
+void Listener::close() {
+    if (fd_ < 0) return;
+    loop_.unwatch(fd_);
+    ::close(fd_);
+    fd_ = -1;
+}
+
+void Listener::on_io(std::uint32_t) {
+    for (int i = 0; i < accepts_per_wakeup && fd_ >= 0; ++i) {
+        int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            on_accept_(fd);
+            continue;
+        }
+        if (errno == EINTR || errno == ECONNABORTED) continue;
+        if (errno == EMFILE || errno == ENFILE) shed_one_connection();
+        return;  // EAGAIN: backlog empty (or an error we can only wait out)
+    }
+}
+
+// Out of descriptors, the pending connection stays in the backlog and a
+// level-triggered listener would wake us forever. Instead: give up the
+// reserve descriptor, accept the connection, close it at once (the client
+// sees a reset rather than hanging), and take the reserve back.
+void Listener::shed_one_connection() {
+    if (reserve_fd_ < 0) return;
+    ::close(reserve_fd_);
+    int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) ::close(fd);
+    reserve_fd_ = open_reserve_fd();
+}
+
+}  // namespace wirechat::net
