@@ -1,0 +1,18 @@
+// The limits of the chat protocol, in one place so that tests can shrink them
+// and docs/protocol.md can quote them.
+#pragma once
+
+#include <cstddef>
+
+namespace wirechat::app {
+
+struct ChatOptions {
+    std::size_t history_per_room = 100;
+    std::size_t max_envelope_bytes = 16 * 1024;
+    std::size_t max_depth = 16;
+    std::size_t max_nickname = 32, max_text = 2000, max_room = 32;   // code points / chars
+    double rate_burst = 20, rate_per_second = 10;
+    std::size_t users_listed = 200;
+};
+
+}  // namespace wirechat::app

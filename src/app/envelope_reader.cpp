@@ -1,0 +1,70 @@
+#include "app/envelope_reader.h"
+
+#include <boost/json/parse_options.hpp>
+
+namespace wirechat::app {
+
+namespace json = boost::json;
+
+namespace {
+
+// Room for the parse of any ordinary envelope; a pathological one (thousands
+// of tiny values) overflows into heap blocks that the next read() frees.
+constexpr std::size_t kArenaBytes = 16 * 1024;
+
+json::parse_options limits(std::size_t max_depth) {
+    json::parse_options options;
+    options.max_depth = max_depth;
+    // Strict RFC 8259: no comments, no trailing commas, no invalid UTF-8.
+    return options;
+}
+
+}  // namespace
+
+EnvelopeReader::EnvelopeReader(std::size_t max_bytes, std::size_t max_depth)
+    : max_bytes_(max_bytes),
+      arena_buffer_(new unsigned char[kArenaBytes]),
+      arena_(arena_buffer_.get(), kArenaBytes),
+      parser_(json::storage_ptr(), limits(max_depth)) {}
+
+std::variant<Request, Refusal> EnvelopeReader::read(std::string_view text) {
+    if (text.size() > max_bytes_) {
+        return Refusal{ErrorCode::too_large, "the envelope is larger than the server accepts"};
+    }
+
+    // The previous document dies before the arena holding it is recycled.
+    document_ = nullptr;
+    arena_.release();
+    parser_.reset(&arena_);
+    json::error_code ec;
+    parser_.write(text.data(), text.size(), ec);
+    if (ec) {
+        parser_.reset();  // drop the partial parse state
+        return Refusal{ErrorCode::bad_json, "the envelope is not valid JSON or is nested too deeply"};
+    }
+    document_ = parser_.release();
+
+    const json::object* envelope = document_.if_object();
+    if (!envelope) return Refusal{ErrorCode::bad_envelope, "the envelope must be a JSON object"};
+    const json::value* type = envelope->if_contains("type");
+    if (!type || !type->is_string()) {
+        return Refusal{ErrorCode::bad_envelope, "the envelope needs a string \"type\""};
+    }
+
+    const json::string& name = type->get_string();
+    RequestType request;
+    if (name == "nickname") request = RequestType::nickname;
+    else if (name == "new_message") request = RequestType::new_message;
+    else if (name == "join") request = RequestType::join;
+    else if (name == "rooms") return Request{RequestType::rooms, {}};
+    else return Refusal{ErrorCode::unknown_type, "unknown envelope type"};
+
+    const json::value* payload = envelope->if_contains("payload");
+    if (!payload || !payload->is_string()) {
+        return Refusal{ErrorCode::bad_envelope, "this envelope's payload must be a string"};
+    }
+    const json::string& value = payload->get_string();
+    return Request{request, std::string_view(value.data(), value.size())};
+}
+
+}  // namespace wirechat::app

@@ -1,0 +1,52 @@
+// Client -> server: turns one WebSocket text message into a request, or into
+// the reason it is refused.
+//
+// The limits come first: the size is checked before a single byte is parsed,
+// and the parser itself stops at the nesting limit, so a hostile message
+// costs at most max_envelope_bytes of parsing. The parsed document lives in
+// an arena owned by the reader and recycled on every read(), so decoding a
+// typical envelope allocates nothing.
+#pragma once
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parser.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string_view>
+#include <variant>
+
+#include "app/error_code.h"
+
+namespace wirechat::app {
+
+enum class RequestType { nickname, new_message, join, rooms };
+
+struct Request {
+    RequestType type;
+    // The payload string (nickname, message text, room name), untrimmed;
+    // empty for `rooms`, whose payload is ignored. Valid until the next read().
+    std::string_view text;
+};
+
+struct Refusal {
+    ErrorCode code;
+    std::string_view message;  // human readable, static storage
+};
+
+class EnvelopeReader {
+public:
+    EnvelopeReader(std::size_t max_bytes, std::size_t max_depth);
+
+    std::variant<Request, Refusal> read(std::string_view text);
+
+private:
+    std::size_t max_bytes_;
+    std::unique_ptr<unsigned char[]> arena_buffer_;
+    boost::json::monotonic_resource arena_;
+    boost::json::parser parser_;
+    boost::json::value document_;  // what the last Request's text points into
+};
+
+}  // namespace wirechat::app
