@@ -103,6 +103,9 @@ async function openChat(browser, url, viewport = LAPTOP, colorScheme = 'light') 
   });
   page.errors = [];
   page.on('pageerror', (error) => page.errors.push(error.message));
+  page.on('response', (response) => {
+    if (response.status() >= 400) page.errors.push(`${response.status()} ${response.url()}`);
+  });
   await page.goto(url);
   await waitForStatus(page, 'connected');
   return page;
@@ -157,6 +160,8 @@ async function screenshot(page, name) {
 
 test('chat page against the real server', { timeout: 90_000 }, async (t) => {
   let server = await startServer(0);
+  // Even if this process dies mid-test, it must not leave a server behind.
+  process.on('exit', () => server.child.kill('SIGKILL'));
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   t.after(async () => {
     await browser.close();
@@ -330,7 +335,7 @@ test('chat page against the real server', { timeout: 90_000 }, async (t) => {
     assert.equal(await alice.getByLabel('Message', { exact: true }).inputValue(), '');
   });
 
-  await t.test('the page itself raised no errors', () => {
+  await t.test('the page raised no script errors and loaded every resource', () => {
     assert.deepEqual([...alice.errors, ...bob.errors], []);
   });
 });

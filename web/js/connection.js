@@ -53,6 +53,11 @@ export class Connection {
     this.sticky.set(type, payload);
   }
 
+  /** The payload remembered for `type`, or undefined. */
+  remembered(type) {
+    return this.sticky.get(type);
+  }
+
   open() {
     this.timer = null;
     const socket = new WebSocket(this.url);

@@ -36,7 +36,7 @@ let room = '';
 let presence = { users: [], count: 0 };
 let awaitingEcho = null;       // trimmed text of the last message we sent
 let restoringRoom = null;      // room we are re-joining after (re)connecting
-let restoringNickname = null;  // { name, triesLeft } while re-claiming our nickname
+let restoringNickname = null;  // { name, triesLeft, fallback } while re-claiming our nickname
 
 const savedNickname = sessionStorage.getItem(SAVED_NICKNAME);
 const savedRoom = sessionStorage.getItem(SAVED_ROOM);
@@ -47,9 +47,11 @@ function handleState(state) {
   view.showConnectionState(state);
   if (state !== 'connected') return;
   // The connection has just replayed its sticky envelopes; expect their answers.
-  const name = connection.sticky.get('nickname');
-  restoringNickname = name === undefined ? null : { name, triesLeft: NICKNAME_RESTORE_TRIES };
-  restoringRoom = connection.sticky.get('join') ?? null;
+  const name = connection.remembered('nickname');
+  restoringNickname = name === undefined
+    ? null
+    : { name, triesLeft: NICKNAME_RESTORE_TRIES, fallback: null };
+  restoringRoom = connection.remembered('join') ?? null;
 }
 
 function handleEnvelope({ type, payload }) {
@@ -66,7 +68,12 @@ function handleEnvelope({ type, payload }) {
 }
 
 function onWelcome(welcome) {
-  if (typeof welcome?.nickname === 'string') setNickname(welcome.nickname);
+  if (typeof welcome?.nickname === 'string') {
+    // The server's guest name only matters if our own name cannot be restored; showing it
+    // in the meantime would flip our messages to "not ours" for a moment.
+    if (restoringNickname === null) setNickname(welcome.nickname);
+    else restoringNickname.fallback = welcome.nickname;
+  }
   view.showRooms(welcome?.rooms);
   // When a join is on its way, the welcome's room would only flash by: keep showing ours.
   if (restoringRoom !== null && restoringRoom !== welcome?.room) return;
@@ -77,8 +84,6 @@ function onJoined(joined) {
   restoringRoom = null;
   if (typeof joined?.room !== 'string') return;
   enterRoom(joined);
-  sessionStorage.setItem(SAVED_ROOM, joined.room);
-  connection.remember('join', joined.room);
   if (roomField.value.trim() === joined.room) roomField.value = '';
 }
 
@@ -89,6 +94,10 @@ function enterRoom({ room: newRoom, users, count, history }) {
     room = newRoom;
     view.showRoom(room);
     messages.setEmptyText(`No messages in #${room} yet. Say hello!`);
+    // Re-joined explicitly after every reconnect, even the lobby: the answer's history then
+    // overlaps what is on screen, which the message list de-duplicates.
+    sessionStorage.setItem(SAVED_ROOM, room);
+    connection.remember('join', room);
   }
   messages.add(Array.isArray(history) ? history : [], nickname);
   onPresence({ room: newRoom, users, count });
@@ -136,7 +145,10 @@ function onError(error) {
     setTimeout(() => connection.send('nickname', name), NICKNAME_RETRY_MS);
     return;
   }
-  if (error?.code === 'bad_nickname') restoringNickname = null;
+  if (error?.code === 'bad_nickname' && restoringNickname !== null) {
+    if (restoringNickname.fallback !== null) setNickname(restoringNickname.fallback);
+    restoringNickname = null;
+  }
   awaitingEcho = null;
   view.showAlert(describeError(error));
 }
