@@ -12,7 +12,7 @@ namespace {
 // tchar (RFC 9110 5.6.2): the characters of methods, field names, codings.
 bool is_tchar(char c) {
     if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-    return std::strchr("!#$%&'*+-.^_`|~", c) != nullptr && c != '\0';
+    return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
 
 bool is_token(std::string_view s) {
