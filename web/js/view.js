@@ -30,6 +30,7 @@ export class View {
     this.panelToggle = byId('panel-toggle');
     this.alertTimer = null;
     this.currentRoom = '';
+    this.online = false;
 
     byId('alert-dismiss').addEventListener('click', () => this.hideAlert());
     this.panelToggle.addEventListener('click', () => this.setPanelOpen(!this.panelOpen));
@@ -49,7 +50,9 @@ export class View {
     this.status.textContent = STATUS_TEXT[state];
     this.status.dataset.state = state;
     const online = state === 'connected';
+    this.online = online;
     for (const button of this.submitButtons) button.disabled = !online;
+    for (const button of this.roomList.querySelectorAll('button')) button.disabled = !online;
     this.offlineHint.hidden = online;
     document.body.classList.toggle('offline', !online);
   }
@@ -114,6 +117,7 @@ export class View {
         count.title = `${users} ${users === 1 ? 'person' : 'people'}`;
         button.append(name, count);
         markCurrent(button, room === this.currentRoom);
+        button.disabled = !this.online;
         button.addEventListener('click', () => {
           this.actions.onJoin(room);
           this.setPanelOpen(false);
