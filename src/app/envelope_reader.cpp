@@ -1,5 +1,6 @@
 #include "app/envelope_reader.h"
 
+#include <boost/json/error.hpp>
 #include <boost/json/parse_options.hpp>
 
 namespace wirechat::app {
@@ -40,7 +41,10 @@ std::variant<Request, Refusal> EnvelopeReader::read(std::string_view text) {
     parser_.write(text.data(), text.size(), ec);
     if (ec) {
         parser_.reset();  // drop the partial parse state
-        return Refusal{ErrorCode::bad_json, "the envelope is not valid JSON or is nested too deeply"};
+        if (ec == json::error::too_deep) {
+            return Refusal{ErrorCode::bad_json, "the envelope is nested too deeply"};
+        }
+        return Refusal{ErrorCode::bad_json, "the envelope is not valid JSON"};
     }
     document_ = parser_.release();
 

@@ -68,6 +68,11 @@ TEST_CASE("the reader accepts nesting up to the limit and refuses one more") {
     CHECK(std::holds_alternative<Request>(reader.read(nested(16))));
     CHECK(refusal_of(reader, nested(17)) == ErrorCode::bad_json);
     CHECK(refusal_of(reader, std::string(10'000, '[')) == ErrorCode::bad_json);
+    // The human-readable message tells depth apart from syntax.
+    const auto too_deep = reader.read(nested(17));
+    CHECK(std::get<Refusal>(too_deep).message.find("deep") != std::string_view::npos);
+    const auto broken = reader.read("{");
+    CHECK(std::get<Refusal>(broken).message.find("deep") == std::string_view::npos);
 }
 
 TEST_CASE("the reader checks the size before parsing") {
