@@ -17,6 +17,12 @@ export class MessageList {
   constructor(element) {
     this.element = element;
     this.ids = new Set();
+    // A reader at the bottom stays there when the list shrinks (a phone's keyboard opens,
+    // the composer grows, the window is resized); one scrolled up to read stays put.
+    this.pinned = true;
+    element.addEventListener('scroll', () => { this.pinned = this.isNearBottom(); },
+      { passive: true });
+    new ResizeObserver(() => { if (this.pinned) this.scrollToBottom(); }).observe(element);
   }
 
   clear() {
@@ -36,7 +42,7 @@ export class MessageList {
    * @returns {Array<object>} the messages that were new
    */
   add(messages, ownNickname) {
-    const stickToBottom = this.isNearBottom();
+    const stickToBottom = this.pinned;
     const added = [];
     for (const message of messages) {
       if (!isMessage(message) || this.ids.has(message.id)) continue;
@@ -61,6 +67,7 @@ export class MessageList {
 
   scrollToBottom() {
     this.element.scrollTop = this.element.scrollHeight;
+    this.pinned = true;
   }
 
   isNearBottom() {

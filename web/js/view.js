@@ -80,7 +80,10 @@ export class View {
     this.userCount.textContent = String(total);
     const items = names.map((name) => {
       const item = document.createElement('li');
-      item.textContent = name;
+      const label = document.createElement('span');
+      label.className = 'name';
+      label.textContent = name;
+      item.append(label);
       if (name === ownNickname) {
         item.classList.add('me');
         const tag = document.createElement('span');
