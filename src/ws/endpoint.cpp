@@ -1,0 +1,272 @@
+// The receiving side is a loop over "header, then payload" for each frame.
+// The header is validated as soon as it is complete, so a violation (or an
+// oversized message) is refused before its payload is read. A frame that is
+// a whole message and lies wholly inside the fed bytes is unmasked in place
+// and handed to the handler straight from those bytes; only fragmented or
+// split messages are copied into the endpoint's buffer.
+#include "ws/endpoint.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include "ws/close_code.h"
+#include "ws/frame_writer.h"
+#include "ws/mask.h"
+
+namespace wirechat::ws {
+
+namespace {
+
+// A reassembly buffer that grew beyond this for one big message is given back
+// once the message is delivered, so idle connections stay small.
+constexpr std::size_t retained_message_capacity = 64 * 1024;
+
+// Client frames are masked through a stack buffer of this size, so that
+// sending never allocates and the caller's payload is never modified.
+constexpr std::size_t mask_chunk = 2048;
+
+std::string_view as_chars(std::span<const std::uint8_t> bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// The longest prefix of `text` within `limit` bytes that does not end inside
+// a UTF-8 sequence.
+std::string_view truncate_utf8(std::string_view text, std::size_t limit) {
+    if (text.size() <= limit) return text;
+    std::size_t end = limit;
+    while (end > 0 && (static_cast<std::uint8_t>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
+}  // namespace
+
+Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink)
+    : role_(role), options_(options), handler_(handler), sink_(sink) {}
+
+void Endpoint::feed(std::span<std::uint8_t> bytes) {
+    while (!bytes.empty() && state_ != State::closed) {
+        if (!in_payload_) {
+            const FrameParser::Result result = parser_.parse(bytes);
+            bytes = bytes.subspan(result.consumed);
+            if (result.status == FrameParser::Status::incomplete) return;
+            if (result.status == FrameParser::Status::invalid_length) {
+                fail(close_code::protocol_error, "frame length has its top bit set");
+                return;
+            }
+            start_frame();
+        } else {
+            const std::size_t n = static_cast<std::size_t>(
+                std::min<std::uint64_t>(frame_.length - payload_received_, bytes.size()));
+            take_payload(bytes.first(n));
+            bytes = bytes.subspan(n);
+        }
+    }
+}
+
+void Endpoint::start_frame() {
+    frame_ = parser_.header();
+    if (role_ == Role::server && !frame_.masked)
+        return fail(close_code::protocol_error, "client frames must be masked");
+    if (role_ == Role::client && frame_.masked)
+        return fail(close_code::protocol_error, "server frames must not be masked");
+    if (frame_.rsv != 0)
+        return fail(close_code::protocol_error, "RSV bits set without a negotiated extension");
+    if (!is_known_opcode(frame_.opcode)) return fail(close_code::protocol_error, "reserved opcode");
+
+    if (is_control(frame_.opcode)) {
+        if (!frame_.fin) return fail(close_code::protocol_error, "fragmented control frame");
+        if (frame_.length > max_control_payload)
+            return fail(close_code::protocol_error, "control frame payload over 125 bytes");
+    } else if (frame_.opcode == Opcode::continuation) {
+        if (!message_open_) return fail(close_code::protocol_error, "continuation without a message");
+    } else {
+        if (message_open_)
+            return fail(close_code::protocol_error, "new message inside a fragmented message");
+        message_open_ = true;
+        message_opcode_ = frame_.opcode;
+        message_size_ = 0;
+        utf8_.reset();
+    }
+
+    // Once we have sent a close only the peer's close matters (RFC 6455
+    // 5.5.1); the fragmentation rules above still apply, to keep frame
+    // boundaries trustworthy, but payloads are skipped unread.
+    discard_ = state_ == State::closing && frame_.opcode != Opcode::close;
+    if (!is_control(frame_.opcode) && !discard_) {
+        // Refused from the header alone: a peer announcing a huge message is
+        // stopped before it can make us buffer any of it.
+        if (frame_.length > options_.max_message - message_size_)
+            return fail(close_code::too_big, "message too big");
+        message_size_ += static_cast<std::size_t>(frame_.length);
+    }
+
+    in_payload_ = true;
+    payload_received_ = 0;
+    if (frame_.length == 0) take_payload({});
+}
+
+void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
+    const std::uint64_t offset = payload_received_;
+    payload_received_ += chunk.size();
+    const bool frame_done = payload_received_ == frame_.length;
+    if (discard_) {
+        if (frame_done) {
+            if (frame_.fin && !is_control(frame_.opcode)) {
+                message_open_ = false;
+                message_.clear();
+            }
+            end_frame();
+        }
+        return;
+    }
+    if (frame_.masked) apply_mask(chunk.data(), chunk.size(), frame_.mask_key, offset);
+    const bool whole_frame = offset == 0 && frame_done;
+
+    if (is_control(frame_.opcode)) {
+        if (whole_frame) return control_frame(chunk);
+        std::memcpy(control_.data() + offset, chunk.data(), chunk.size());
+        if (frame_done) control_frame({control_.data(), static_cast<std::size_t>(frame_.length)});
+        return;
+    }
+
+    // Checked as the bytes arrive, so bad text is refused at the first bad
+    // byte, even in the middle of a fragment.
+    if (message_opcode_ == Opcode::text && !utf8_.feed(chunk))
+        return fail(close_code::invalid_payload, "text is not valid UTF-8");
+
+    if (whole_frame && frame_.fin && frame_.opcode != Opcode::continuation)
+        return complete_message(chunk);  // the hot path: no copy
+    if (offset == 0) message_.reserve(message_size_);  // bounded by max_message
+    message_.insert(message_.end(), chunk.begin(), chunk.end());
+    if (!frame_done) return;
+    if (frame_.fin) complete_message(message_);
+    else end_frame();
+}
+
+void Endpoint::end_frame() {
+    in_payload_ = false;
+    parser_.reset();
+}
+
+void Endpoint::complete_message(std::span<const std::uint8_t> payload) {
+    if (message_opcode_ == Opcode::text && !utf8_.complete())
+        return fail(close_code::invalid_payload, "text ends inside a UTF-8 sequence");
+    end_frame();
+    message_open_ = false;
+    handler_.on_message(message_opcode_, payload);
+    message_.clear();
+    if (message_.capacity() > retained_message_capacity) message_ = std::vector<std::uint8_t>();
+}
+
+void Endpoint::control_frame(std::span<const std::uint8_t> payload) {
+    end_frame();
+    switch (frame_.opcode) {
+        case Opcode::ping:
+            // The handler may have closed since this ping's header arrived.
+            if (state_ != State::open) return;
+            write_frame(Opcode::pong, payload);
+            handler_.on_ping(payload);
+            return;
+        case Opcode::pong:
+            handler_.on_pong(payload);
+            return;
+        default:  // start_frame() let only the three control opcodes through
+            peer_closed(payload);
+            return;
+    }
+}
+
+void Endpoint::peer_closed(std::span<const std::uint8_t> payload) {
+    std::uint16_t code = close_code::no_status;
+    std::string_view reason;
+    if (payload.size() == 1) return fail(close_code::protocol_error, "close payload of 1 byte");
+    if (payload.size() >= 2) {
+        code = static_cast<std::uint16_t>((payload[0] << 8) | payload[1]);
+        if (!is_valid_close_code(code)) return fail(close_code::protocol_error, "invalid close code");
+        reason = as_chars(payload.subspan(2));
+        if (!is_valid_utf8(reason))
+            return fail(close_code::invalid_payload, "close reason is not valid UTF-8");
+    }
+    if (state_ == State::open) {
+        // Echo the peer's code (RFC 6455 5.5.1); an empty close is answered
+        // with an empty close.
+        write_frame(Opcode::close, payload.first(payload.empty() ? 0 : 2));
+        state_ = State::closed;
+        handler_.on_closed(code, reason, true);
+    } else {
+        state_ = State::closed;
+        handler_.on_closed(sent_close_code_, {sent_close_reason_.data(), sent_close_reason_size_}, true);
+    }
+}
+
+void Endpoint::fail(std::uint16_t code, std::string_view why) {
+    // If we already sent a close, a second one is not allowed: just stop.
+    if (state_ == State::open) write_close(code, why);
+    state_ = State::closed;
+    handler_.on_closed(code, why, false);
+}
+
+void Endpoint::send(Opcode op, std::span<const std::uint8_t> payload) {
+    if (op != Opcode::text && op != Opcode::binary)
+        throw std::invalid_argument("Endpoint::send takes text or binary");
+    if (!can_send()) return;
+    write_frame(op, payload);
+}
+
+void Endpoint::send_text(std::string_view text) {
+    send(Opcode::text, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+}
+
+void Endpoint::ping(std::span<const std::uint8_t> payload) {
+    if (payload.size() > max_control_payload)
+        throw std::invalid_argument("a ping payload is at most 125 bytes");
+    if (!can_send()) return;
+    write_frame(Opcode::ping, payload);
+}
+
+void Endpoint::close(std::uint16_t code, std::string_view reason) {
+    if (!is_valid_close_code(code)) throw std::invalid_argument("close code not allowed on the wire");
+    if (!can_send()) return;
+    reason = truncate_utf8(reason, max_close_reason);
+    write_close(code, reason);
+    sent_close_code_ = code;
+    std::copy(reason.begin(), reason.end(), sent_close_reason_.begin());
+    sent_close_reason_size_ = reason.size();
+    state_ = State::closing;
+}
+
+void Endpoint::write_close(std::uint16_t code, std::string_view reason) {
+    reason = truncate_utf8(reason, max_close_reason);
+    std::uint8_t payload[max_control_payload];
+    payload[0] = static_cast<std::uint8_t>(code >> 8);
+    payload[1] = static_cast<std::uint8_t>(code);
+    std::copy(reason.begin(), reason.end(), payload + 2);
+    write_frame(Opcode::close, {payload, 2 + reason.size()});
+}
+
+void Endpoint::write_frame(Opcode op, std::span<const std::uint8_t> payload) {
+    std::uint8_t buffer[max_frame_header + mask_chunk];
+    if (role_ == Role::server) {
+        const std::size_t header_size = write_frame_header(buffer, true, op, payload.size(), nullptr);
+        sink_.write({buffer, header_size});
+        if (!payload.empty()) sink_.write(payload);
+        return;
+    }
+    std::uint8_t key[4];
+    mask_keys_.next(key);
+    std::size_t used = write_frame_header(buffer, true, op, payload.size(), key);
+    std::size_t offset = 0;
+    do {
+        const std::size_t n = std::min(sizeof buffer - used, payload.size() - offset);
+        if (n > 0) {
+            std::memcpy(buffer + used, payload.data() + offset, n);
+            apply_mask(buffer + used, n, key, offset);
+        }
+        sink_.write({buffer, used + n});
+        offset += n;
+        used = 0;
+    } while (offset < payload.size());
+}
+
+}  // namespace wirechat::ws

@@ -1,0 +1,136 @@
+// One side of a WebSocket connection (RFC 6455 5-7), as a sans-I/O state
+// machine: the transport feeds it the bytes it reads, and it writes frames to
+// a ByteSink and reports messages and the end of the connection to an
+// EndpointHandler. It owns no socket and no clock, so every rule can be unit
+// tested byte by byte.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "ws/frame.h"
+#include "ws/frame_parser.h"
+#include "ws/mask_key_pool.h"
+#include "ws/utf8.h"
+
+namespace wirechat::ws {
+
+// Where an endpoint writes bytes for the wire (the connection's output queue).
+// One frame may arrive in several writes; the bytes must be copied, as the
+// span is only valid during the call.
+class ByteSink {
+public:
+    virtual void write(std::span<const std::uint8_t> bytes) = 0;
+
+protected:
+    ~ByteSink() = default;
+};
+
+// The callbacks must not call feed() or destroy the Endpoint; they may send,
+// ping and close.
+class EndpointHandler {
+public:
+    // A whole message (reassembled from fragments), text already validated as
+    // UTF-8. The span is valid only during the call. `op` is text or binary.
+    virtual void on_message(Opcode op, std::span<const std::uint8_t> payload) = 0;
+    // The pong has already been queued.
+    virtual void on_ping(std::span<const std::uint8_t> payload) {}
+    virtual void on_pong(std::span<const std::uint8_t> payload) {}
+    // The WebSocket is finished: after the peer's close was answered
+    // (clean = true, code and reason as the peer sent them, 1005 if it sent no
+    // code), after our close was answered (clean = true, our code and reason),
+    // or after a protocol violation, where we sent a close with `code` and
+    // `reason` says what was wrong (clean = false). The transport should flush
+    // what is queued and then close TCP.
+    virtual void on_closed(std::uint16_t code, std::string_view reason, bool clean) = 0;
+
+protected:
+    ~EndpointHandler() = default;
+};
+
+struct EndpointOptions {
+    std::size_t max_message = 1024 * 1024;  // reassembled message size; larger -> close 1009
+};
+
+class Endpoint {
+public:
+    Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink);
+    Endpoint(const Endpoint&) = delete;
+    Endpoint& operator=(const Endpoint&) = delete;
+
+    // Feed bytes from the wire. All of them are consumed; a partial header or
+    // payload is kept inside. In the server role payloads are unmasked IN
+    // PLACE (the span is the connection's read buffer). Bytes arriving after
+    // the connection is closed are ignored.
+    void feed(std::span<std::uint8_t> bytes);
+
+    // One whole message in one frame. `op` must be text or binary (else
+    // std::invalid_argument). Ignored unless can_send(). Text is sent as
+    // given: the caller guarantees it is UTF-8.
+    void send(Opcode op, std::span<const std::uint8_t> payload);
+    void send_text(std::string_view text);
+    // At most 125 bytes (else std::invalid_argument). Ignored unless can_send().
+    void ping(std::span<const std::uint8_t> payload = {});
+    // Start the closing handshake. `code` must satisfy is_valid_close_code()
+    // (else std::invalid_argument); a reason longer than 123 bytes is cut at a
+    // character boundary. Ignored unless can_send().
+    void close(std::uint16_t code, std::string_view reason = {});
+
+    enum class State {
+        open,
+        closing,  // we sent a close and wait for the peer's
+        closed,
+    };
+    State state() const { return state_; }
+    bool can_send() const { return state_ == State::open; }
+
+private:
+    static constexpr std::size_t max_close_reason = max_control_payload - 2;
+
+    void start_frame();
+    void take_payload(std::span<std::uint8_t> chunk);
+    void end_frame();
+    void complete_message(std::span<const std::uint8_t> payload);
+    void control_frame(std::span<const std::uint8_t> payload);
+    void peer_closed(std::span<const std::uint8_t> payload);
+    void fail(std::uint16_t code, std::string_view why);
+    void write_close(std::uint16_t code, std::string_view reason);
+    void write_frame(Opcode op, std::span<const std::uint8_t> payload);
+
+    Role role_;
+    EndpointOptions options_;
+    EndpointHandler& handler_;
+    ByteSink& sink_;
+    State state_ = State::open;
+
+    // The frame being read.
+    FrameParser parser_;
+    FrameHeader frame_;
+    bool in_payload_ = false;
+    bool discard_ = false;  // skip this frame's payload: we are closing
+    std::uint64_t payload_received_ = 0;
+
+    // The data message being read, possibly over several frames.
+    bool message_open_ = false;
+    Opcode message_opcode_ = Opcode::binary;
+    std::size_t message_size_ = 0;  // announced by its frames so far
+    Utf8Validator utf8_;
+    // Holds a message only when it is fragmented or split across feeds.
+    std::vector<std::uint8_t> message_;
+
+    // A control frame split across feeds (it cannot exceed 125 bytes).
+    std::array<std::uint8_t, max_control_payload> control_;
+
+    // What our close said, to report it when the peer answers.
+    std::uint16_t sent_close_code_ = 0;
+    std::array<char, max_close_reason> sent_close_reason_;
+    std::size_t sent_close_reason_size_ = 0;
+
+    MaskKeyPool mask_keys_;  // client role only
+};
+
+}  // namespace wirechat::ws
