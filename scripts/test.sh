@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install what is missing, then build and run every test: unit and
+# integration tests (Release, then again under AddressSanitizer and
+# UndefinedBehaviorSanitizer), interop with python3-websockets, and the
+# browser test in headless Chromium.
+set -eu
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+step() { printf '\n=== %s\n' "$*"; }
+
+step "setup"
+scripts/setup.sh test
+
+step "build and test (Release)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+step "build and test under ASan + UBSan"
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DWIRECHAT_SANITIZE=ON >/dev/null
+cmake --build build-sanitize -j"$jobs"
+ctest --test-dir build-sanitize --output-on-failure -j"$jobs"
+
+step "browser test (playwright-core + Debian chromium)"
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
+node tests/browser/chat.test.mjs build/wirechat web
+
+step "all tests passed"

@@ -1,0 +1,136 @@
+// wirechat: HTTP/1.1 and WebSocket from scratch, serving a chat on one port.
+//
+// This file only reads the command line and starts the loop; see
+// src/server/server.h for how the pieces fit together.
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <sys/stat.h>
+
+#include "net/event_loop.h"
+#include "net/signals.h"
+#include "server/server.h"
+
+namespace {
+
+using wirechat::server::Options;
+
+constexpr const char* usage = R"(usage: wirechat [options]
+
+Serves the chat page and its WebSocket on one port: the page at /, the chat
+WebSocket at ws://HOST:PORT/, an echo WebSocket at ws://HOST:PORT/echo, and an
+HTTP echo (any method, body returned) at http://HOST:PORT/echo.
+
+options:
+  --host ADDR             address to listen on (default 0.0.0.0)
+  --port N                port to listen on (default 3000; 0 picks a free one)
+  --web DIR               directory of static files (default: the repo's web/)
+  --max-message BYTES     largest WebSocket message accepted (default 1048576);
+                          larger ones are closed with 1009
+  --max-body BYTES        largest HTTP request body (default 1048576; 413 above)
+  --allowed-origin ORIGIN only let pages from ORIGIN open WebSockets (403 for
+                          others); repeat for several. Default: any origin.
+  --header-timeout MS     a request head must arrive within MS of its first byte
+                          (default 10000; 408 after)
+  --idle-timeout MS       close keep-alive connections idle this long (default 60000)
+  --ping-interval MS      ping WebSockets silent this long (default 30000)
+  --pong-timeout MS       drop a pinged WebSocket silent this long (default 10000)
+  --reuse-port            let several wirechat processes share the port
+                          (SO_REUSEPORT); each has its own chat state
+  --help                  show this and exit
+
+On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
+gracefully: no new connections, responses in flight finish, WebSockets get a
+1001 close.
+)";
+
+struct UsageError {
+    std::string message;
+};
+
+std::size_t parse_size(std::string_view flag, std::string_view text, std::size_t max) {
+    std::size_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || value == 0 || value > max)
+        throw UsageError{std::string(flag) + ": expected a number from 1 to " +
+                         std::to_string(max) + ", got '" + std::string(text) + "'"};
+    return value;
+}
+
+int milliseconds(std::string_view flag, std::string_view text) {
+    return int(parse_size(flag, text, 24 * 3600 * 1000));
+}
+
+constexpr std::string_view valued_flags[] = {
+    "--host",          "--port",           "--web",          "--max-message",   "--max-body",
+    "--allowed-origin", "--header-timeout", "--idle-timeout", "--ping-interval", "--pong-timeout"};
+
+Options parse(int argc, char** argv) {
+    Options options;
+    options.web_dir = WIRECHAT_DEFAULT_WEB_DIR;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(usage, stdout);
+            std::exit(0);
+        }
+        if (arg == "--reuse-port") {
+            options.share_port = true;
+            continue;
+        }
+        std::string_view value;
+        if (auto eq = arg.find('='); eq != std::string_view::npos && arg.starts_with("--")) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+        }
+        if (std::find(std::begin(valued_flags), std::end(valued_flags), arg) == std::end(valued_flags))
+            throw UsageError{arg.starts_with("-") ? "unknown option " + std::string(arg) + " (see --help)"
+                                                  : "unexpected argument '" + std::string(arg) + "'"};
+        if (value.data() == nullptr) {
+            if (i + 1 == argc) throw UsageError{std::string(arg) + " needs a value"};
+            value = argv[++i];
+        }
+        if (arg == "--host") options.host = value;
+        else if (arg == "--port") {
+            std::size_t port = value == "0" ? 0 : parse_size(arg, value, 65535);
+            options.port = static_cast<std::uint16_t>(port);
+        } else if (arg == "--web") options.web_dir = value;
+        else if (arg == "--max-message") options.max_message = parse_size(arg, value, std::size_t(1) << 31);
+        else if (arg == "--max-body") options.max_body = parse_size(arg, value, std::size_t(1) << 31);
+        else if (arg == "--allowed-origin") options.allowed_origins.emplace_back(value);
+        else if (arg == "--header-timeout") options.header_timeout_ms = milliseconds(arg, value);
+        else if (arg == "--idle-timeout") options.idle_timeout_ms = milliseconds(arg, value);
+        else if (arg == "--ping-interval") options.ping_interval_ms = milliseconds(arg, value);
+        else options.pong_timeout_ms = milliseconds(arg, value);  // --pong-timeout
+    }
+    struct stat st{};
+    if (stat(options.web_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw UsageError{"--web: '" + options.web_dir + "' is not a directory"};
+    return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        Options options = parse(argc, argv);
+        wirechat::net::EventLoop loop;
+        wirechat::server::Server server(loop, options);
+        wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });
+        std::printf("listening on http://%s:%u\n", options.host.c_str(), unsigned(server.port()));
+        std::fflush(stdout);
+        loop.run();
+        return 0;
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "wirechat: %s\n", e.message.c_str());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wirechat: %s\n", e.what());
+        return 1;
+    }
+}

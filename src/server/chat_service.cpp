@@ -1,0 +1,88 @@
+#include "server/chat_service.h"
+
+#include <memory>
+#include <string>
+
+#include "server/ws_session.h"
+#include "ws/close_code.h"
+#include "ws/frame_writer.h"
+
+namespace wirechat::server {
+
+namespace {
+
+// Presence and room-list updates are coalesced and sent this often.
+constexpr int flush_interval_ms = 200;
+
+// Message ids must keep increasing across restarts (clients de-duplicate by
+// id), and we keep no state on disk. Seeding from the wall clock does it:
+// a later run starts above any id an earlier run could have reached unless
+// that run averaged over 1024 messages per millisecond.
+std::uint64_t first_message_id(std::int64_t wall_ms) { return std::uint64_t(wall_ms) * 1024; }
+
+net::SharedBytes frame_text(std::string_view text) {
+    auto frame = std::make_shared<std::string>();
+    ws::append_frame(*frame, ws::Opcode::text, text);
+    return frame;
+}
+
+}  // namespace
+
+ChatService::ChatService(net::EventLoop& loop, const Options& options)
+    : loop_(loop),
+      options_(options),
+      chat_(*this, app::ChatOptions{}, first_message_id(loop.wall_ms())) {
+    loop_.timers().arm(flush_timer_, loop_.now_ms() + flush_interval_ms);
+}
+
+ChatService::~ChatService() { loop_.timers().cancel(flush_timer_); }
+
+void ChatService::on_flush_timer() {
+    chat_.flush(loop_.wall_ms());
+    loop_.timers().arm(flush_timer_, loop_.now_ms() + flush_interval_ms);
+}
+
+void ChatService::opened(WsSession& session) {
+    session.tag = next_id_++;
+    sessions_.emplace(session.tag, &session);
+    chat_.connect(session.tag, loop_.wall_ms());
+}
+
+void ChatService::message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) {
+    if (op != ws::Opcode::text) {
+        session.close(ws::close_code::unsupported, "the chat speaks JSON text frames");
+        return;
+    }
+    chat_.receive(session.tag,
+                  std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()),
+                  loop_.wall_ms());
+}
+
+void ChatService::closed(WsSession& session) {
+    if (sessions_.erase(session.tag)) chat_.disconnect(session.tag, loop_.wall_ms());
+}
+
+void ChatService::send(app::ClientId to, std::string_view envelope) {
+    auto it = sessions_.find(to);
+    if (it == sessions_.end()) return;
+    if (too_slow(*it->second)) return;
+    it->second->send_text(envelope);
+}
+
+void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view envelope) {
+    net::SharedBytes frame = frame_text(envelope);
+    for (app::ClientId id : to) {
+        auto it = sessions_.find(id);
+        if (it != sessions_.end() && !too_slow(*it->second)) it->second->send_framed(frame);
+    }
+}
+
+// A recipient that does not read is closed rather than buffered for: its
+// queue would otherwise grow with every message everyone else sends.
+bool ChatService::too_slow(WsSession& session) {
+    if (session.pending_output() <= options_.slow_consumer_bytes) return false;
+    session.close(ws::close_code::policy, "too slow: messages were piling up");
+    return true;
+}
+
+}  // namespace wirechat::server

@@ -1,0 +1,209 @@
+#include "server/http_session.h"
+
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "http/response.h"
+#include "server/server.h"
+#include "server/ws_session.h"
+#include "ws/handshake.h"
+
+namespace wirechat::server {
+
+namespace {
+
+std::string_view as_text(std::span<const std::uint8_t> bytes) {
+    return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// An HTTP/1.0 client keeps the connection only if the response says so.
+std::span<const http::Header> persistence_fields(const http::Request& request, bool keep_alive) {
+    static const http::Header keep_alive_field[] = {{"Connection", "keep-alive"}};
+    if (keep_alive && request.version_minor == 0) return keep_alive_field;
+    return {};
+}
+
+http::ParserLimits limits_for(const Options& options) {
+    http::ParserLimits limits;
+    limits.max_body = options.max_body;
+    return limits;
+}
+
+}  // namespace
+
+HttpSession::HttpSession(net::Connection& connection, Server& server)
+    : ProtocolHandler(connection), server_(server), parser_(limits_for(server.options())) {
+    arm(Wait::idle, server_.options().idle_timeout_ms);
+}
+
+HttpSession::~HttpSession() { connection_.loop().timers().cancel(timer_); }
+
+void HttpSession::arm(Wait wait, int ms) {
+    waiting_for_ = wait;
+    connection_.loop().timers().arm(timer_, connection_.loop().now_ms() + ms);
+}
+
+// Idle between requests: close quietly. In the middle of a request: the
+// client is too slow (or a slowloris): 408, then close.
+void HttpSession::on_timer() {
+    if (waiting_for_ == Wait::idle) connection_.close_after_flush();
+    else send_error(408, "the request did not arrive in time");
+}
+
+std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
+    std::string_view input = as_text(bytes);
+    std::size_t used = 0;
+    while (!sending_file_) {
+        if (waiting_for_ == Wait::idle && used < input.size())
+            arm(Wait::head, server_.options().header_timeout_ms);
+        else if (waiting_for_ == Wait::body)
+            arm(Wait::body, server_.options().body_timeout_ms);  // progress resets it
+
+        http::ParseResult r = parser_.feed(input.substr(used));
+        used += r.consumed;
+        switch (r.event) {
+        case http::ParseEvent::need_more:
+            return input.size();
+        case http::ParseEvent::error:
+            send_error(parser_.error_status(), parser_.error_reason());
+            return input.size();
+        case http::ParseEvent::head_complete:
+            if (ws::wants_upgrade(parser_.request())) {
+                // Whatever follows the head is WebSocket frames: the
+                // connection passes it to the new handler.
+                if (!upgrade(parser_.request())) return input.size();
+                return used;
+            }
+            if (parser_.expects_continue()) connection_.send("HTTP/1.1 100 Continue\r\n\r\n");
+            arm(Wait::body, server_.options().body_timeout_ms);
+            break;
+        case http::ParseEvent::message_complete:
+            if (!respond(parser_.request())) return input.size();
+            parser_.reset();
+            arm(Wait::idle, server_.options().idle_timeout_ms);
+            break;
+        }
+    }
+    return used;  // the rest waits until the file is sent (on_drained)
+}
+
+void HttpSession::on_drained() {
+    if (!sending_file_) return;
+    sending_file_ = false;
+    connection_.resume_input();
+}
+
+void HttpSession::on_peer_closed() {
+    // A client may half-close after its last request and still read the
+    // answers; those were queued already, so finishing is always right.
+    connection_.close_after_flush();
+}
+
+void HttpSession::wind_down() {
+    winding_down_ = true;
+    // Between requests nothing is lost by closing now; otherwise the
+    // response in progress will carry "Connection: close".
+    if (waiting_for_ == Wait::idle && !sending_file_) connection_.close_after_flush();
+}
+
+void HttpSession::on_close() { connection_.loop().timers().cancel(timer_); }
+
+bool HttpSession::respond(const http::Request& request) {
+    bool keep_alive = request.keep_alive() && !winding_down_ && !server_.shutting_down();
+    if (request.path == "/echo") {
+        serve_echo(request, keep_alive);
+    } else if (request.method == "GET" || request.method == "HEAD") {
+        serve_file(request, keep_alive);
+    } else {
+        std::string out;
+        std::vector<http::Header> fields = {{"Allow", "GET, HEAD"}};
+        auto persistence = persistence_fields(request, keep_alive);
+        fields.insert(fields.end(), persistence.begin(), persistence.end());
+        http::append_simple_response(out, 405, "method not allowed\n", !keep_alive, false,
+                                     connection_.loop().wall_time(), fields);
+        connection_.send(out);
+    }
+    if (!keep_alive) connection_.close_after_flush();
+    return keep_alive;
+}
+
+void HttpSession::serve_echo(const http::Request& request, bool keep_alive) {
+    http::ResponseHead head;
+    const std::string* type = request.find("Content-Type");
+    head.headers.push_back({"Content-Type", type ? *type : "application/octet-stream"});
+    head.content_length = request.body.size();
+    head.close = !keep_alive;
+    auto persistence = persistence_fields(request, keep_alive);
+    head.headers.insert(head.headers.end(), persistence.begin(), persistence.end());
+    std::string out;
+    http::append_response_head(out, head, connection_.loop().wall_time());
+    if (request.method != "HEAD") out += request.body;
+    connection_.send(out);
+}
+
+void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
+    http::FileResponse file = server_.static_files().open(request);
+    std::string out;
+    bool head_only = request.method == "HEAD";
+    if (file.status != 200 && file.status != 304) {
+        http::append_simple_response(out, 404, "not found\n", !keep_alive, head_only,
+                                     connection_.loop().wall_time(), persistence_fields(request, keep_alive));
+        connection_.send(out);
+        return;
+    }
+    http::ResponseHead head;
+    head.status = file.status;
+    head.headers = std::move(file.headers);
+    auto persistence = persistence_fields(request, keep_alive);
+    head.headers.insert(head.headers.end(), persistence.begin(), persistence.end());
+    head.content_length = file.size;
+    head.close = !keep_alive;
+    http::append_response_head(out, head, connection_.loop().wall_time());
+    connection_.send(out);
+    if (file.fd < 0) return;
+    if (head_only || file.status != 200 || file.size == 0) {
+        ::close(file.fd);
+        return;
+    }
+    connection_.send_file(file.fd, file.size);
+    sending_file_ = true;
+}
+
+bool HttpSession::upgrade(const http::Request& request) {
+    WsService* service = server_.websocket_route(request.path);
+    if (!service) {
+        send_error(404, "no WebSocket endpoint here");
+        return false;
+    }
+    ws::HandshakeDecision decision = ws::decide_handshake(request, server_.handshake_options());
+    std::string out;
+    if (decision.status != 101) {
+        http::append_simple_response(out, decision.status, decision.reason + "\n", true, false,
+                                     connection_.loop().wall_time(), decision.headers);
+        connection_.send(out);
+        connection_.close_after_flush();
+        return false;
+    }
+    http::ResponseHead head;
+    head.status = 101;
+    head.headers = std::move(decision.headers);
+    http::append_response_head(out, head, connection_.loop().wall_time());
+    connection_.send(out);
+    connection_.loop().timers().cancel(timer_);
+    // From here on this session is only waiting to be destroyed.
+    connection_.set_handler(std::make_unique<WsSession>(connection_, *service, server_.options()));
+    return true;
+}
+
+void HttpSession::send_error(int status, std::string_view reason) {
+    std::string out;
+    std::string body(reason);
+    body += '\n';
+    http::append_simple_response(out, status, body, true, false, connection_.loop().wall_time());
+    connection_.send(out);
+    connection_.close_after_flush();
+}
+
+}  // namespace wirechat::server

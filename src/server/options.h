@@ -1,0 +1,41 @@
+// Everything the command line can change, with the defaults a user gets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wirechat::server {
+
+struct Options {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 3000;
+    std::string web_dir;                        // static files; required
+    std::size_t max_message = 1024 * 1024;      // WebSocket message, reassembled
+    std::size_t max_body = 1024 * 1024;         // HTTP request body
+    std::vector<std::string> allowed_origins;   // empty: any Origin may upgrade
+    // SO_REUSEPORT: several processes share the port, the kernel balances
+    // connections. Each process has its own chat, so this suits /echo and
+    // static files (benchmarks), not a chat that must be one room.
+    bool share_port = false;
+
+    // HTTP: a request head must arrive within this time of its first byte
+    // (slowloris gets 408); an idle keep-alive connection is closed after
+    // idle_ms; a request body must make progress at least this often.
+    int header_timeout_ms = 10'000;
+    int idle_timeout_ms = 60'000;
+    int body_timeout_ms = 30'000;
+    // WebSocket: ping a connection silent for ping_interval_ms; drop it if
+    // nothing (pong or otherwise) arrives within pong_timeout_ms; after we
+    // send a close, wait close_timeout_ms for the peer's.
+    int ping_interval_ms = 30'000;
+    int pong_timeout_ms = 10'000;
+    int close_timeout_ms = 5'000;
+    // A chat client whose unsent output passes this is closed with 1008.
+    std::size_t slow_consumer_bytes = 4 * 1024 * 1024;
+    // Graceful shutdown waits at most this long for connections to finish.
+    int shutdown_grace_ms = 5'000;
+};
+
+}  // namespace wirechat::server

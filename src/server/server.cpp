@@ -1,0 +1,56 @@
+#include "server/server.h"
+
+#include "server/http_session.h"
+
+namespace wirechat::server {
+
+Server::Server(net::EventLoop& loop, Options options)
+    : loop_(loop),
+      options_(std::move(options)),
+      static_files_(options_.web_dir),
+      handshake_options_{.allowed_origins = options_.allowed_origins, .subprotocols = {}},
+      chat_(loop, options_),
+      listener_(loop, options_.host, options_.port, options_.share_port, [this](int fd) { accept(fd); }) {}
+
+Server::~Server() { loop_.timers().cancel(grace_timer_); }
+
+WsService* Server::websocket_route(std::string_view path) {
+    if (path == "/") return &chat_;
+    if (path == "/echo") return &echo_;
+    return nullptr;
+}
+
+void Server::accept(int fd) {
+    net::ConnectionOwner& owner = *this;
+    auto connection = std::make_unique<net::Connection>(loop_, fd, owner);
+    connection->set_handler(std::make_unique<HttpSession>(*connection, *this));
+    net::Connection* key = connection.get();
+    connections_.emplace(key, std::move(connection));
+}
+
+void Server::connection_closed(net::Connection& connection) {
+    auto node = connections_.extract(&connection);
+    if (node) loop_.dispose_later(std::move(node.mapped()));
+    if (shutting_down_) stop_if_idle();
+}
+
+void Server::shut_down() {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    listener_.close();
+    loop_.timers().arm(grace_timer_, loop_.now_ms() + options_.shutdown_grace_ms);
+    // wind_down() may close a connection at once, which erases it from the
+    // map: iterate over a copy of the keys.
+    std::vector<net::Connection*> open;
+    open.reserve(connections_.size());
+    for (auto& entry : connections_) open.push_back(entry.first);
+    for (net::Connection* c : open)
+        if (connections_.count(c) && !c->closing()) c->handler().wind_down();
+    stop_if_idle();
+}
+
+void Server::stop_if_idle() {
+    if (connections_.empty()) loop_.stop();
+}
+
+}  // namespace wirechat::server

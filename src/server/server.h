@@ -1,0 +1,58 @@
+// The wirechat server: one listener, the connections it accepted, and what
+// they can reach (the web directory, the chat, the echo endpoint).
+//
+// One Server runs on one EventLoop. To use several cores, run one loop and
+// one Server per core, each with its own SO_REUSEPORT listener on the same
+// port (the chat state would then need sharing; today one loop runs).
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <unordered_map>
+
+#include "http/static_files.h"
+#include "net/connection.h"
+#include "net/listener.h"
+#include "server/chat_service.h"
+#include "server/options.h"
+#include "ws/handshake.h"
+
+namespace wirechat::server {
+
+class Server final : private net::ConnectionOwner {
+public:
+    // Throws std::runtime_error with a one-line message when the port cannot
+    // be bound or the web directory is missing.
+    Server(net::EventLoop& loop, Options options);
+    ~Server();
+
+    std::uint16_t port() const { return listener_.port(); }
+    // Stop accepting, let every connection finish what it is doing (WebSockets
+    // get a 1001 close), then stop the loop; at most shutdown_grace_ms.
+    void shut_down();
+
+    const Options& options() const { return options_; }
+    const http::StaticFiles& static_files() const { return static_files_; }
+    const ws::HandshakeOptions& handshake_options() const { return handshake_options_; }
+    bool shutting_down() const { return shutting_down_; }
+    // The WebSocket service at `path`, or nullptr.
+    WsService* websocket_route(std::string_view path);
+
+private:
+    void accept(int fd);
+    void connection_closed(net::Connection& connection) override;
+    void stop_if_idle();
+
+    net::EventLoop& loop_;
+    Options options_;
+    http::StaticFiles static_files_;
+    ws::HandshakeOptions handshake_options_;
+    ChatService chat_;
+    EchoService echo_;
+    std::unordered_map<net::Connection*, std::unique_ptr<net::Connection>> connections_;
+    net::Listener listener_;
+    net::Timer grace_timer_{[this] { loop_.stop(); }};
+    bool shutting_down_ = false;
+};
+
+}  // namespace wirechat::server

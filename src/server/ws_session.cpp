@@ -1,0 +1,88 @@
+#include "server/ws_session.h"
+
+namespace wirechat::server {
+
+WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options)
+    : ProtocolHandler(connection),
+      service_(service),
+      options_(options),
+      endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = options.max_message}, *this,
+                *this),
+      last_heard_ms_(connection.loop().now_ms()) {
+    // One timer serves both purposes. For keepalive it is not re-armed on
+    // every message (that would be a heap operation per frame): when it
+    // fires it looks at when the peer was last heard and sleeps again.
+    connection_.loop().timers().arm(timer_, last_heard_ms_ + options_.ping_interval_ms);
+    service_.opened(*this);
+}
+
+WsSession::~WsSession() { connection_.loop().timers().cancel(timer_); }
+
+std::size_t WsSession::on_data(std::span<std::uint8_t> bytes) {
+    last_heard_ms_ = connection_.loop().now_ms();
+    ping_outstanding_ = false;
+    endpoint_.feed(bytes);
+    return bytes.size();
+}
+
+void WsSession::on_message(ws::Opcode op, std::span<const std::uint8_t> payload) {
+    service_.message(*this, op, payload);
+}
+
+void WsSession::send_framed(const net::SharedBytes& frame) {
+    if (endpoint_.can_send()) connection_.send_shared(frame);
+}
+
+void WsSession::close(std::uint16_t code, std::string_view reason) {
+    if (!endpoint_.can_send()) return;
+    endpoint_.close(code, reason);
+    connection_.loop().timers().arm(timer_, connection_.loop().now_ms() + options_.close_timeout_ms);
+}
+
+// The WebSocket is over (closing handshake done, or failed with a close code
+// we sent). RFC 6455 7.1.1: the server closes the TCP connection first.
+void WsSession::on_closed(std::uint16_t, std::string_view, bool) {
+    tell_service_closed();
+    connection_.close_after_flush();
+}
+
+// EOF without a closing handshake: the peer vanished (RFC 6455 code 1006).
+void WsSession::on_peer_closed() {
+    tell_service_closed();
+    connection_.close_after_flush();
+}
+
+void WsSession::wind_down() { close(1001, "server shutting down"); }
+
+void WsSession::on_close() {
+    connection_.loop().timers().cancel(timer_);
+    tell_service_closed();
+}
+
+void WsSession::tell_service_closed() {
+    if (service_told_) return;
+    service_told_ = true;
+    service_.closed(*this);
+}
+
+void WsSession::on_timer() {
+    std::int64_t now = connection_.loop().now_ms();
+    if (endpoint_.state() != ws::Endpoint::State::open) {
+        connection_.abort();  // our close went unanswered
+        return;
+    }
+    if (ping_outstanding_) {
+        connection_.abort();  // silent through a whole ping: the peer is gone
+        return;
+    }
+    std::int64_t quiet_until = last_heard_ms_ + options_.ping_interval_ms;
+    if (now < quiet_until) {
+        connection_.loop().timers().arm(timer_, quiet_until);
+        return;
+    }
+    endpoint_.ping();
+    ping_outstanding_ = true;
+    connection_.loop().timers().arm(timer_, now + options_.pong_timeout_ms);
+}
+
+}  // namespace wirechat::server

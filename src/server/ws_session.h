@@ -1,0 +1,61 @@
+// A connection after its 101: bytes go to a server-role ws::Endpoint, whole
+// messages go to a WsService, and the endpoint's output goes to the socket.
+//
+// Also the WebSocket timers: keepalive pings for silent peers, and the wait
+// for the peer's close after we sent ours.
+#pragma once
+
+#include <cstdint>
+
+#include "net/connection.h"
+#include "server/options.h"
+#include "server/ws_service.h"
+#include "ws/endpoint.h"
+
+namespace wirechat::server {
+
+class WsSession final : public net::ProtocolHandler,
+                        private ws::EndpointHandler,
+                        private ws::ByteSink {
+public:
+    WsSession(net::Connection& connection, WsService& service, const Options& options);
+    ~WsSession() override;
+
+    void send(ws::Opcode op, std::span<const std::uint8_t> payload) { endpoint_.send(op, payload); }
+    void send_text(std::string_view text) { endpoint_.send_text(text); }
+    // An already framed message shared with other sessions (a broadcast).
+    void send_framed(const net::SharedBytes& frame);
+    // Start the closing handshake; the peer gets close_timeout_ms to answer.
+    void close(std::uint16_t code, std::string_view reason);
+    bool can_send() const { return endpoint_.can_send(); }
+    std::size_t pending_output() const { return connection_.pending_output(); }
+
+    // For services that keep per-session state (the chat's client id).
+    std::uint64_t tag = 0;
+
+    // ProtocolHandler
+    std::size_t on_data(std::span<std::uint8_t> bytes) override;
+    void on_peer_closed() override;
+    void wind_down() override;
+    void on_close() override;
+
+private:
+    // ws::EndpointHandler
+    void on_message(ws::Opcode op, std::span<const std::uint8_t> payload) override;
+    void on_closed(std::uint16_t code, std::string_view reason, bool clean) override;
+    // ws::ByteSink
+    void write(std::span<const std::uint8_t> bytes) override { connection_.send(bytes); }
+
+    void on_timer();
+    void tell_service_closed();
+
+    WsService& service_;
+    const Options& options_;
+    ws::Endpoint endpoint_;
+    net::Timer timer_{[this] { on_timer(); }};
+    std::int64_t last_heard_ms_;
+    bool ping_outstanding_ = false;
+    bool service_told_ = false;
+};
+
+}  // namespace wirechat::server

@@ -1,0 +1,346 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "http/request.h"
+#include "ws/handshake.h"
+
+namespace harness {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int remaining_ms(Clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return left < 0 ? 0 : int(left);
+}
+
+std::vector<char*> argv_of(std::vector<std::string>& args) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return argv;
+}
+
+// Reads a line from `fd` within the deadline (the server's first line).
+std::string read_line(int fd, Clock::time_point deadline) {
+    std::string line;
+    char c;
+    while (remaining_ms(deadline) > 0) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, remaining_ms(deadline)) <= 0) break;
+        if (read(fd, &c, 1) != 1) break;
+        if (c == '\n') return line;
+        line += c;
+    }
+    return line;
+}
+
+}  // namespace
+
+std::string web_dir() { return std::string(WIRECHAT_SOURCE_DIR) + "/web"; }
+
+// ---- the server process ----------------------------------------------------
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
+    std::vector<std::string> args = {WIRECHAT_BINARY, "--host", "127.0.0.1", "--port", "0",
+                                     "--web", web_dir()};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+        // If the test process dies (a crash, a failed REQUIRE that aborts),
+        // the server must not outlive it holding ctest's pipes open.
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        dup2(out[1], STDOUT_FILENO);
+        auto argv = argv_of(args);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    close(out[1]);
+    std::string line = read_line(out[0], Clock::now() + std::chrono::seconds(10));
+    close(out[0]);  // later output (if any) goes to a closed pipe: the server ignores SIGPIPE
+    auto colon = line.rfind(':');
+    if (line.rfind("listening on http://", 0) != 0 || colon == std::string::npos) {
+        terminate();
+        throw std::runtime_error("server did not start: '" + line + "'");
+    }
+    port_ = std::uint16_t(std::atoi(line.c_str() + colon + 1));
+}
+
+ServerProcess::~ServerProcess() {
+    if (pid_ > 0 && terminate() < 0) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+    }
+}
+
+int ServerProcess::terminate(int timeout_ms) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+        if (remaining_ms(deadline) == 0) return -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Exit run_to_exit(std::vector<std::string> args) {
+    args.insert(args.begin(), WIRECHAT_BINARY);
+    int err[2];
+    if (pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(err[1], STDERR_FILENO);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, STDOUT_FILENO);
+        auto argv = argv_of(args);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    close(err[1]);
+    std::string text;
+    char buf[512];
+    auto deadline = Clock::now() + std::chrono::seconds(5);
+    for (;;) {
+        pollfd p{err[0], POLLIN, 0};
+        if (poll(&p, 1, remaining_ms(deadline)) <= 0) break;
+        ssize_t n = read(err[0], buf, sizeof buf);
+        if (n <= 0) break;
+        text.append(buf, std::size_t(n));
+    }
+    close(err[0]);
+    int status = 0;
+    if (remaining_ms(deadline) == 0) kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+// ---- sockets ---------------------------------------------------------------
+
+Socket::Socket(std::uint16_t port) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+        throw std::runtime_error(std::string("connect: ") + std::strerror(errno));
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+Socket::~Socket() {
+    if (fd_ >= 0) close(fd_);
+}
+
+Socket::Socket(Socket&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), buffer_(std::move(other.buffer_)), eof_(other.eof_) {}
+
+void Socket::send(std::string_view bytes) {
+    while (!bytes.empty()) {
+        ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+        if (n <= 0) throw std::runtime_error(std::string("send: ") + std::strerror(errno));
+        bytes.remove_prefix(std::size_t(n));
+    }
+}
+
+void Socket::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+bool Socket::fill(int timeout_ms) {
+    if (eof_) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) return false;
+    char buf[65536];
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+        eof_ = true;
+        return false;
+    }
+    buffer_.append(buf, std::size_t(n));
+    return true;
+}
+
+std::string Socket::receive_some(int timeout_ms) {
+    if (buffer_.empty()) fill(timeout_ms);
+    return std::exchange(buffer_, {});
+}
+
+std::optional<std::string> Socket::receive_exactly(std::size_t n, int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (buffer_.size() < n)
+        if (!fill(remaining_ms(deadline))) return std::nullopt;
+    std::string out = buffer_.substr(0, n);
+    buffer_.erase(0, n);
+    return out;
+}
+
+std::optional<std::string> Socket::receive_until_close(int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!eof_) {
+        if (!fill(remaining_ms(deadline)) && !eof_) return std::nullopt;
+    }
+    return std::exchange(buffer_, {});
+}
+
+void Socket::unread(std::string bytes) { buffer_.insert(0, bytes); }
+
+// ---- HTTP ------------------------------------------------------------------
+
+const std::string* Response::find(std::string_view name) const {
+    for (auto& [n, v] : fields)
+        if (wirechat::http::iequals(n, name)) return &v;
+    return nullptr;
+}
+
+std::optional<Response> read_response(Socket& socket, bool head_request, int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    std::string data;
+    std::size_t end;
+    while ((end = data.find("\r\n\r\n")) == std::string::npos) {
+        std::string more = socket.receive_some(remaining_ms(deadline));
+        if (more.empty()) return std::nullopt;
+        data += more;
+    }
+    Response r;
+    r.head = data.substr(0, end + 2);
+    socket.unread(data.substr(end + 4));
+    r.status = std::atoi(r.head.c_str() + 9);
+    std::size_t line_end = r.head.find("\r\n");
+    for (std::size_t pos = line_end + 2; pos < r.head.size();) {
+        std::size_t eol = r.head.find("\r\n", pos);
+        std::string line = r.head.substr(pos, eol - pos);
+        std::size_t colon = line.find(':');
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        r.fields.emplace_back(line.substr(0, colon), value);
+        pos = eol + 2;
+    }
+    bool no_body = head_request || r.status / 100 == 1 || r.status == 204 || r.status == 304;
+    if (no_body) return r;
+    if (const std::string* length = r.find("Content-Length")) {
+        auto body = socket.receive_exactly(std::stoull(*length), remaining_ms(deadline));
+        if (!body) return std::nullopt;
+        r.body = *body;
+    }
+    return r;
+}
+
+std::string get(std::string_view path, std::string_view extra_fields) {
+    std::string request = "GET " + std::string(path) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    request += extra_fields;
+    request += "\r\n";
+    return request;
+}
+
+// ---- WebSocket -------------------------------------------------------------
+
+WsClient::WsClient(std::uint16_t port, std::string_view path)
+    : socket_(port),
+      endpoint_(wirechat::ws::Role::client, wirechat::ws::EndpointOptions{.max_message = 64u << 20},
+                *this, *this) {
+    std::string key = wirechat::ws::make_client_key();
+    socket_.send(wirechat::ws::client_handshake_request("127.0.0.1:" + std::to_string(port), path, key));
+    auto response = read_response(socket_, true);
+    if (!response || response->status != 101)
+        throw std::runtime_error("handshake failed: " + (response ? response->head : "no response"));
+    const std::string* accept = response->find("Sec-WebSocket-Accept");
+    if (!accept || *accept != wirechat::ws::compute_accept(key))
+        throw std::runtime_error("bad Sec-WebSocket-Accept");
+    handshake_response = response->head;
+}
+
+void WsClient::write(std::span<const std::uint8_t> bytes) {
+    outgoing_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+void WsClient::flush() {
+    if (!outgoing_.empty()) socket_.send(std::exchange(outgoing_, {}));
+}
+
+void WsClient::send(wirechat::ws::Opcode op, std::string_view payload) {
+    endpoint_.send(op, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    flush();
+}
+
+void WsClient::ping(std::string_view payload) {
+    endpoint_.ping({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    flush();
+}
+
+void WsClient::close(std::uint16_t code, std::string_view reason) {
+    endpoint_.close(code, reason);
+    flush();
+}
+
+void WsClient::on_message(wirechat::ws::Opcode op, std::span<const std::uint8_t> payload) {
+    inbox_.push_back({op, std::string(reinterpret_cast<const char*>(payload.data()), payload.size())});
+}
+
+void WsClient::on_pong(std::span<const std::uint8_t> payload) {
+    pongs_.emplace_back(reinterpret_cast<const char*>(payload.data()), payload.size());
+}
+
+void WsClient::on_closed(std::uint16_t code, std::string_view reason, bool) {
+    if (!close_code) {
+        close_code = code;
+        close_reason = reason;
+    }
+}
+
+bool WsClient::pump(int timeout_ms) {
+    std::string bytes = socket_.receive_some(timeout_ms);
+    if (bytes.empty()) return false;
+    endpoint_.feed({reinterpret_cast<std::uint8_t*>(bytes.data()), bytes.size()});
+    flush();  // pongs and close replies
+    return true;
+}
+
+std::optional<WsClient::Message> WsClient::receive(int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (inbox_.empty())
+        if (!pump(remaining_ms(deadline))) return std::nullopt;
+    Message m = std::move(inbox_.front());
+    inbox_.erase(inbox_.begin());
+    return m;
+}
+
+std::optional<std::string> WsClient::receive_pong(int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (pongs_.empty())
+        if (!pump(remaining_ms(deadline))) return std::nullopt;
+    std::string p = std::move(pongs_.front());
+    pongs_.erase(pongs_.begin());
+    return p;
+}
+
+bool WsClient::wait_closed(int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (pump(remaining_ms(deadline))) {
+    }
+    // The server closes TCP after the closing handshake: EOF must follow.
+    return close_code.has_value() && socket_.receive_until_close(remaining_ms(deadline)).has_value();
+}
+
+}  // namespace harness

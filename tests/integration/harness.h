@@ -1,0 +1,124 @@
+// What the integration tests share: the real server binary started on an
+// ephemeral port, a blocking loopback socket with timeouts, an HTTP response
+// reader, and a WebSocket client built on our own client-role endpoint.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ws/endpoint.h"
+
+namespace harness {
+
+// `build/wirechat --host 127.0.0.1 --port 0 ...`, stopped (SIGTERM, then
+// SIGKILL) when it goes out of scope.
+class ServerProcess {
+public:
+    explicit ServerProcess(std::vector<std::string> extra_args = {});
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    pid_t pid() const { return pid_; }
+    // SIGTERM and wait; returns the exit status (or -1 on a timeout).
+    int terminate(int timeout_ms = 5000);
+
+private:
+    pid_t pid_ = -1;
+    std::uint16_t port_ = 0;
+};
+
+// The web directory of the repository, and a run of the binary with given
+// arguments that is expected to exit (for command-line errors).
+std::string web_dir();
+struct Exit {
+    int status;
+    std::string stderr_text;
+};
+Exit run_to_exit(std::vector<std::string> args);
+
+class Socket {
+public:
+    explicit Socket(std::uint16_t port);  // connects to 127.0.0.1:port
+    ~Socket();
+    Socket(Socket&& other) noexcept;
+    Socket(const Socket&) = delete;
+
+    void send(std::string_view bytes);
+    void shutdown_write();
+    // Whatever arrives within the timeout (buffered first); "" on EOF/timeout.
+    std::string receive_some(int timeout_ms = 2000);
+    // Exactly n bytes, or std::nullopt on EOF/timeout.
+    std::optional<std::string> receive_exactly(std::size_t n, int timeout_ms = 2000);
+    // Everything until the peer closes; nullopt if it does not close in time.
+    std::optional<std::string> receive_until_close(int timeout_ms = 3000);
+    // Put bytes back in front of the buffer (a reader took too much).
+    void unread(std::string bytes);
+    int fd() const { return fd_; }
+
+private:
+    bool fill(int timeout_ms);  // false on EOF or timeout
+    int fd_ = -1;
+    std::string buffer_;
+    bool eof_ = false;
+};
+
+struct Response {
+    int status = 0;
+    std::string head;  // status line and fields, as received
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::string body;
+    const std::string* find(std::string_view name) const;  // case-insensitive
+};
+// Reads one response (Content-Length or chunked body; none for HEAD/1xx/204/304).
+std::optional<Response> read_response(Socket& socket, bool head_request = false,
+                                      int timeout_ms = 3000);
+std::string get(std::string_view path, std::string_view extra_fields = {});
+
+// A WebSocket client over a blocking socket, for tests.
+class WsClient : private wirechat::ws::EndpointHandler, private wirechat::ws::ByteSink {
+public:
+    struct Message {
+        wirechat::ws::Opcode op;
+        std::string payload;
+    };
+    WsClient(std::uint16_t port, std::string_view path = "/");
+    std::string handshake_response;  // the 101 head
+    Socket& socket() { return socket_; }
+    wirechat::ws::Endpoint& endpoint() { return endpoint_; }
+
+    void send_text(std::string_view text) { endpoint_.send_text(text); flush(); }
+    void send(wirechat::ws::Opcode op, std::string_view payload);
+    void ping(std::string_view payload);
+    void close(std::uint16_t code, std::string_view reason = {});
+    // The next message, or nullopt if none arrives in time or the socket closes.
+    std::optional<Message> receive(int timeout_ms = 3000);
+    std::optional<std::string> receive_pong(int timeout_ms = 3000);
+    // Wait for the closing handshake to finish (and TCP to close).
+    bool wait_closed(int timeout_ms = 3000);
+    std::optional<std::uint16_t> close_code;  // as the server sent it
+    std::string close_reason;
+
+private:
+    void on_message(wirechat::ws::Opcode op, std::span<const std::uint8_t> payload) override;
+    void on_pong(std::span<const std::uint8_t> payload) override;
+    void on_closed(std::uint16_t code, std::string_view reason, bool clean) override;
+    void write(std::span<const std::uint8_t> bytes) override;
+    void flush();
+    bool pump(int timeout_ms);
+
+    Socket socket_;
+    wirechat::ws::Endpoint endpoint_;
+    std::string outgoing_;
+    std::vector<Message> inbox_;
+    std::vector<std::string> pongs_;
+};
+
+}  // namespace harness

@@ -1,0 +1,253 @@
+// The real server over raw sockets: what any HTTP/1.1 client sees.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "harness.h"
+
+using harness::ServerProcess;
+using harness::Socket;
+using harness::read_response;
+
+namespace {
+
+std::string file_contents(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Sends `request` on a fresh connection and returns the one response, after
+// checking that the server then closes the connection.
+harness::Response answer_then_close(std::uint16_t port, const std::string& request) {
+    Socket s(port);
+    s.send(request);
+    auto r = read_response(s);
+    REQUIRE(r);
+    CHECK(s.receive_until_close().has_value());
+    return *r;
+}
+
+}  // namespace
+
+TEST_CASE("GET / serves index.html with the standard fields") {
+    ServerProcess server;
+    Socket s(server.port());
+    s.send(harness::get("/"));
+    auto r = read_response(s);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == file_contents(harness::web_dir() + "/index.html"));
+    CHECK(*r->find("Content-Type") == "text/html; charset=utf-8");
+    CHECK(r->find("Date"));
+    CHECK(*r->find("Server") == "wirechat");
+    CHECK(r->find("ETag"));
+    CHECK(r->find("Last-Modified"));
+    CHECK(r->find("Cache-Control"));
+
+    SECTION("the ETag revalidates to 304 on the same connection") {
+        s.send(harness::get("/", "If-None-Match: " + *r->find("ETag") + "\r\n"));
+        auto again = read_response(s);
+        REQUIRE(again);
+        CHECK(again->status == 304);
+        CHECK(again->body.empty());
+    }
+    SECTION("HEAD gets the same fields and no body") {
+        s.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+        auto head = read_response(s, true);
+        REQUIRE(head);
+        CHECK(head->status == 200);
+        CHECK(*head->find("Content-Length") == *r->find("Content-Length"));
+        s.send(harness::get("/missing"));  // the next response starts right after the head
+        auto next = read_response(s);
+        REQUIRE(next);
+        CHECK(next->status == 404);
+    }
+}
+
+TEST_CASE("keep-alive and pipelined requests are answered in order") {
+    ServerProcess server;
+    Socket s(server.port());
+    s.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+           "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+           "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+           "3;ext=1\r\ntwo\r\n5\r\n-more\r\n0\r\nTrailer: t\r\n\r\n"
+           "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto a = read_response(s), b = read_response(s), c = read_response(s), d = read_response(s);
+    REQUIRE((a && b && c && d));
+    CHECK(a->body == "one");
+    CHECK(b->status == 404);
+    CHECK(c->body == "two-more");
+    CHECK(d->status == 200);
+    // And the connection is still usable.
+    s.send("PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n!");
+    auto e = read_response(s);
+    REQUIRE(e);
+    CHECK(e->body == "!");
+}
+
+TEST_CASE("requests split at every byte are answered") {
+    ServerProcess server;
+    const std::string request = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
+    Socket s(server.port());
+    for (char c : request) s.send(std::string_view(&c, 1));
+    auto r = read_response(s);
+    REQUIRE(r);
+    CHECK(r->body == "hello");
+}
+
+TEST_CASE("connection persistence follows the version and Connection field") {
+    ServerProcess server;
+    SECTION("HTTP/1.0 closes by default") {
+        auto r = answer_then_close(server.port(), "GET / HTTP/1.0\r\n\r\n");
+        CHECK(r.status == 200);
+    }
+    SECTION("HTTP/1.0 with keep-alive stays open") {
+        Socket s(server.port());
+        s.send("GET /missing HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        auto r = read_response(s);
+        REQUIRE(r);
+        CHECK(*r->find("Connection") == "keep-alive");
+        s.send("GET /missing HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        CHECK(read_response(s));
+    }
+    SECTION("Connection: close is honoured") {
+        auto r = answer_then_close(server.port(), "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        CHECK(r.status == 200);
+        CHECK(*r.find("Connection") == "close");
+    }
+    SECTION("a half-closed client still gets its answer") {
+        Socket s(server.port());
+        s.send(harness::get("/"));
+        s.shutdown_write();
+        auto r = read_response(s);
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(s.receive_until_close().has_value());
+    }
+}
+
+TEST_CASE("bad requests get the right status and a closed connection") {
+    ServerProcess server;
+    struct Case {
+        const char* what;
+        std::string request;
+        int status;
+    };
+    const std::vector<Case> cases = {
+        {"garbage", "HELLO\r\n\r\n", 400},
+        {"no Host", "GET / HTTP/1.1\r\n\r\n", 400},
+        {"request line over 8 KiB", "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+        {"header section over 16 KiB", "GET / HTTP/1.1\r\nHost: x\r\nBig: " + std::string(17000, 'b') + "\r\n\r\n", 431},
+        {"body over 1 MiB", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", 413},
+        {"Content-Length and Transfer-Encoding",
+         "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+        {"differing Content-Lengths", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400},
+        {"HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505},
+        {"obs-fold", "GET / HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n\r\n", 400},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        auto r = answer_then_close(server.port(), c.request);
+        CHECK(r.status == c.status);
+        CHECK(*r.find("Connection") == "close");
+    }
+    std::string many_fields = "GET / HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < 101; ++i) many_fields += "F" + std::to_string(i) + ": v\r\n";
+    CHECK(answer_then_close(server.port(), many_fields + "\r\n").status == 431);
+}
+
+TEST_CASE("methods other than GET and HEAD get 405 with Allow") {
+    ServerProcess server;
+    Socket s(server.port());
+    s.send("DELETE /index.html HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto r = read_response(s);
+    REQUIRE(r);
+    CHECK(r->status == 405);
+    CHECK(*r->find("Allow") == "GET, HEAD");
+}
+
+TEST_CASE("the web root cannot be escaped") {
+    ServerProcess server;
+    for (const char* path : {"/../CMakeLists.txt", "/%2e%2e/CMakeLists.txt", "/..%2fCMakeLists.txt",
+                             "/%2E%2E/%2E%2E/etc/passwd", "/web/../../etc/passwd"}) {
+        INFO(path);
+        Socket s(server.port());
+        s.send(harness::get(path));
+        auto r = read_response(s);
+        REQUIRE(r);
+        CHECK(r->status != 200);
+        CHECK(r->body.find("cmake_minimum_required") == std::string::npos);
+    }
+}
+
+TEST_CASE("Expect: 100-continue gets an interim response first") {
+    ServerProcess server;
+    Socket s(server.port());
+    s.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+    auto interim = read_response(s);
+    REQUIRE(interim);
+    CHECK(interim->status == 100);
+    s.send("body");
+    auto r = read_response(s);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "body");
+}
+
+TEST_CASE("a slow request head gets 408, an idle connection is closed") {
+    ServerProcess server({"--header-timeout", "300", "--idle-timeout", "300"});
+    Socket slow(server.port());
+    slow.send("GET / HTTP/1.1\r\nHost: x\r\n");  // and never the blank line
+    auto r = read_response(slow);
+    REQUIRE(r);
+    CHECK(r->status == 408);
+    CHECK(slow.receive_until_close().has_value());
+
+    Socket idle(server.port());
+    CHECK(idle.receive_until_close(2000).value_or("x").empty());
+}
+
+TEST_CASE("SIGTERM lets a request in flight finish, then exits") {
+    ServerProcess server;
+    Socket busy(server.port());
+    busy.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello");
+    Socket idle(server.port());
+    idle.send(harness::get("/missing"));
+    REQUIRE(read_response(idle));
+    harness::WsClient ws(server.port(), "/echo");
+
+    kill(server.pid(), SIGTERM);
+    CHECK(idle.receive_until_close().has_value());
+    REQUIRE(ws.wait_closed());
+    CHECK(ws.close_code == 1001);
+    busy.send("world");
+    auto r = read_response(busy);
+    REQUIRE(r);
+    CHECK(r->body == "helloworld");
+    CHECK(*r->find("Connection") == "close");
+    CHECK(server.terminate() == 0);
+    CHECK_THROWS(Socket(server.port()));  // no longer listening
+}
+
+TEST_CASE("command-line errors are one line on stderr and a non-zero exit") {
+    ServerProcess server;
+    auto in_use = harness::run_to_exit({"--host", "127.0.0.1", "--port", std::to_string(server.port()), "--web", harness::web_dir()});
+    CHECK(in_use.status != 0);
+    CHECK(in_use.stderr_text.find("Address already in use") != std::string::npos);
+    CHECK(std::count(in_use.stderr_text.begin(), in_use.stderr_text.end(), '\n') == 1);
+    auto unknown = harness::run_to_exit({"--frobnicate"});
+    CHECK(unknown.status != 0);
+    CHECK(unknown.stderr_text == "wirechat: unknown option --frobnicate (see --help)\n");
+    auto no_web = harness::run_to_exit({"--web", "/nonexistent"});
+    CHECK(no_web.status != 0);
+    CHECK(no_web.stderr_text.find("/nonexistent") != std::string::npos);
+    CHECK(std::count(no_web.stderr_text.begin(), no_web.stderr_text.end(), '\n') == 1);
+    auto help = harness::run_to_exit({"--help"});
+    CHECK(help.status == 0);
+}

@@ -1,0 +1,175 @@
+// The WebSocket side of the real server: handshake answers, the echo
+// endpoint, protocol errors and their close codes, keepalive.
+#include <catch2/catch.hpp>
+
+#include "harness.h"
+#include "ws/frame_writer.h"
+
+using harness::ServerProcess;
+using harness::Socket;
+using harness::WsClient;
+using wirechat::ws::Opcode;
+
+namespace {
+
+std::string upgrade_request(std::string_view path, std::string_view fields) {
+    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: x\r\n" + std::string(fields) + "\r\n";
+}
+
+const std::string good_fields =
+    "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+// A masked client frame, built by hand so that tests can break the rules.
+std::string client_frame(std::uint8_t first_byte, std::string_view payload, bool masked = true) {
+    std::string f(1, char(first_byte));
+    const std::uint8_t key[4] = {0x12, 0x34, 0x56, 0x78};
+    std::uint8_t mask_bit = masked ? 0x80 : 0;
+    if (payload.size() < 126) {
+        f += char(mask_bit | payload.size());
+    } else {
+        f += char(mask_bit | 126);
+        f += char(payload.size() >> 8);
+        f += char(payload.size() & 0xff);
+    }
+    if (masked) f.append(reinterpret_cast<const char*>(key), 4);
+    for (std::size_t i = 0; i < payload.size(); ++i)
+        f += masked ? char(payload[i] ^ key[i % 4]) : payload[i];
+    return f;
+}
+
+// The close frame the server sends (unmasked): its code.
+std::optional<int> close_code_from(Socket& s) {
+    auto head = s.receive_exactly(2);
+    if (!head || (std::uint8_t((*head)[0]) & 0x0f) != 0x8) return std::nullopt;
+    std::size_t len = std::uint8_t((*head)[1]) & 0x7f;
+    auto body = s.receive_exactly(len);
+    if (!body || len < 2) return std::nullopt;
+    return (std::uint8_t((*body)[0]) << 8) | std::uint8_t((*body)[1]);
+}
+
+}  // namespace
+
+TEST_CASE("a valid upgrade gets 101 with the RFC 6455 accept key") {
+    ServerProcess server;
+    Socket s(server.port());
+    s.send(upgrade_request("/echo", good_fields));
+    auto r = harness::read_response(s, true);
+    REQUIRE(r);
+    CHECK(r->status == 101);
+    CHECK(*r->find("Sec-WebSocket-Accept") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    CHECK(r->find("Upgrade"));
+    CHECK(r->find("Connection"));
+}
+
+TEST_CASE("frames sent in the same write as the handshake are not lost") {
+    ServerProcess server;
+    Socket s(server.port());
+    s.send(upgrade_request("/echo", good_fields) + client_frame(0x81, "early"));
+    REQUIRE(harness::read_response(s, true)->status == 101);
+    auto echo = s.receive_exactly(7);
+    REQUIRE(echo);
+    CHECK(*echo == std::string("\x81\x05") + "early");
+}
+
+TEST_CASE("broken upgrades are refused with the right status") {
+    ServerProcess server({"--allowed-origin", "http://good.example"});
+    struct Case {
+        const char* what;
+        std::string request;
+        int status;
+    };
+    const std::vector<Case> cases = {
+        {"version 8", upgrade_request("/echo", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                               "Sec-WebSocket-Version: 8\r\n"), 426},
+        {"no key", upgrade_request("/echo", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                            "Sec-WebSocket-Version: 13\r\n"), 400},
+        {"key not 16 bytes", upgrade_request("/echo", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                                                      "Sec-WebSocket-Key: c2hvcnQ=\r\n"
+                                                      "Sec-WebSocket-Version: 13\r\n"), 400},
+        {"POST", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n" + good_fields + "\r\n", 400},
+        {"unknown path", upgrade_request("/nowhere", good_fields), 404},
+        {"foreign origin", upgrade_request("/echo", good_fields + "Origin: http://evil.example\r\n"), 403},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        Socket s(server.port());
+        s.send(c.request);
+        auto r = harness::read_response(s);
+        REQUIRE(r);
+        CHECK(r->status == c.status);
+        if (c.status == 426) CHECK(*r->find("Sec-WebSocket-Version") == "13");
+    }
+    Socket allowed(server.port());
+    allowed.send(upgrade_request("/echo", good_fields + "Origin: http://good.example\r\n"));
+    CHECK(harness::read_response(allowed, true)->status == 101);
+}
+
+TEST_CASE("/echo returns every message unchanged") {
+    ServerProcess server({"--max-message", "2000000"});
+    WsClient ws(server.port(), "/echo");
+    for (std::size_t size : {0u, 1u, 125u, 126u, 127u, 65535u, 65536u, 1u << 20}) {
+        INFO(size);
+        std::string text(size, 'x');
+        for (std::size_t i = 0; i < size; ++i) text[i] = char('a' + i % 26);
+        ws.send_text(text);
+        auto m = ws.receive();
+        REQUIRE(m);
+        CHECK(m->op == Opcode::text);
+        CHECK(m->payload == text);
+        std::string binary(size, '\0');
+        for (std::size_t i = 0; i < size; ++i) binary[i] = char(i * 7);
+        ws.send(Opcode::binary, binary);
+        auto b = ws.receive();
+        REQUIRE(b);
+        CHECK(b->op == Opcode::binary);
+        CHECK(b->payload == binary);
+    }
+    ws.ping("are you there");
+    CHECK(ws.receive_pong() == "are you there");
+    ws.close(1000, "bye");
+    CHECK(ws.wait_closed());
+    CHECK(ws.close_code == 1000);
+}
+
+TEST_CASE("protocol violations close with the right code") {
+    ServerProcess server({"--max-message", "1000"});
+    struct Case {
+        const char* what;
+        std::string frames;
+        int code;
+    };
+    const std::vector<Case> cases = {
+        {"unmasked client frame", client_frame(0x81, "hi", false), 1002},
+        {"RSV1 without an extension", client_frame(0xC1, "hi"), 1002},
+        {"reserved opcode", client_frame(0x83, "hi"), 1002},
+        {"fragmented ping", client_frame(0x09, "hi"), 1002},
+        {"continuation without a start", client_frame(0x80, "hi"), 1002},
+        {"invalid UTF-8", client_frame(0x81, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80"), 1007},
+        {"message over --max-message", client_frame(0x82, std::string(1001, 'x')), 1009},
+        {"close with a 1-byte payload", client_frame(0x88, "x"), 1002},
+        {"close with a reserved code", client_frame(0x88, std::string("\x03\xed", 2)), 1002},
+        {"close with a reason that is not UTF-8", client_frame(0x88, std::string("\x03\xe8\xff", 3)), 1007},
+    };
+    for (const Case& c : cases) {
+        INFO(c.what);
+        Socket s(server.port());
+        s.send(upgrade_request("/echo", good_fields));
+        REQUIRE(harness::read_response(s, true)->status == 101);
+        s.send(c.frames);
+        CHECK(close_code_from(s) == c.code);
+        CHECK(s.receive_until_close().has_value());  // and TCP is closed after it
+    }
+}
+
+TEST_CASE("a silent peer is pinged, then dropped") {
+    ServerProcess server({"--ping-interval", "200", "--pong-timeout", "200"});
+    Socket s(server.port());
+    s.send(upgrade_request("/echo", good_fields));
+    REQUIRE(harness::read_response(s, true)->status == 101);
+    auto ping = s.receive_exactly(2, 2000);
+    REQUIRE(ping);
+    CHECK(std::uint8_t((*ping)[0]) == 0x89);
+    CHECK(s.receive_until_close(2000).has_value());  // never answered: dropped
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Interop: a third-party client (Debian's python3-websockets) against the real server.
+
+Usage: python_websockets_test.py WIRECHAT_BINARY WEB_DIR
+
+Starts the server on an ephemeral loopback port, then over /echo: text and binary
+messages of 0 B, 125 B, 126 B, 64 KiB and 1 MiB come back unchanged, a ping is
+answered, and the close handshake ends with code 1000 on both sides. Then the
+chat endpoint: the welcome envelope and a message round trip.
+"""
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+
+import websockets
+
+
+def start_server(binary, web_dir):
+    proc = subprocess.Popen(
+        [binary, "--host", "127.0.0.1", "--port", "0", "--web", web_dir,
+         "--max-message", str(2 * 1024 * 1024)],
+        stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    if not line.startswith("listening on http://"):
+        proc.kill()
+        raise SystemExit(f"server did not start: {line!r}")
+    return proc, int(line.rsplit(":", 1)[1])
+
+
+async def echo_checks(port):
+    sizes = [0, 125, 126, 64 * 1024, 1024 * 1024]
+    async with websockets.connect(f"ws://127.0.0.1:{port}/echo", max_size=None,
+                                  compression=None) as ws:
+        for size in sizes:
+            text = "".join(chr(ord("a") + i % 26) for i in range(size))
+            await ws.send(text)
+            assert await ws.recv() == text, f"text of {size} bytes"
+            data = bytes((i * 7) % 256 for i in range(size))
+            await ws.send(data)
+            assert await ws.recv() == data, f"binary of {size} bytes"
+        pong = await ws.ping(b"interop")
+        await asyncio.wait_for(pong, 5)
+        await ws.close(code=1000, reason="done")
+        assert ws.close_code == 1000, ws.close_code
+    print(f"echo: {len(sizes) * 2} messages round-tripped, ping answered, closed with 1000")
+
+
+async def chat_checks(port):
+    async with websockets.connect(f"ws://127.0.0.1:{port}/") as ws:
+        welcome = json.loads(await ws.recv())
+        assert welcome["type"] == "welcome", welcome
+        await ws.send(json.dumps({"type": "new_message", "payload": "hello from python"}))
+        while True:
+            envelope = json.loads(await ws.recv())
+            if envelope["type"] == "new_message":
+                break
+        assert envelope["payload"]["text"] == "hello from python", envelope
+        assert envelope["payload"]["from"] == welcome["payload"]["nickname"], envelope
+    print("chat: welcome received, message broadcast back to its sender")
+
+
+def main():
+    binary, web_dir = sys.argv[1], sys.argv[2]
+    proc, port = start_server(binary, web_dir)
+    try:
+        asyncio.run(asyncio.wait_for(echo_checks(port), 30))
+        asyncio.run(asyncio.wait_for(chat_checks(port), 30))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+    assert proc.returncode == 0, proc.returncode
+    print("interop OK")
+
+
+if __name__ == "__main__":
+    main()
