@@ -37,7 +37,7 @@ Connection::~Connection() {
     if (!closed_) {
         loop_.forget(read_task_);
         loop_.forget(flush_task_);
-        loop_.timers().cancel(linger_timer_);
+        loop_.timers().cancel(close_timer_);
         loop_.unwatch(fd_);
         ::close(fd_);
     }
@@ -217,7 +217,7 @@ void Connection::after_drain() {
         finish();
         return;
     }
-    loop_.timers().arm(linger_timer_, loop_.now_ms() + limits_.linger_ms);
+    loop_.timers().arm(close_timer_, loop_.now_ms() + limits_.linger_ms);
     read_some();  // discard whatever is already waiting, maybe find the EOF
 }
 
@@ -226,6 +226,7 @@ void Connection::after_drain() {
 void Connection::close_after_flush() {
     if (closing_ || closed_) return;
     closing_ = true;
+    loop_.timers().arm(close_timer_, loop_.now_ms() + limits_.flush_timeout_ms);
     paused_by_handler_ = paused_by_output_ = false;
     std::string().swap(held_input_);
     loop_.run_before_sleep(flush_task_);  // flush() ends in after_drain(): shutdown, linger
@@ -238,7 +239,7 @@ void Connection::finish() {
     closed_ = true;
     loop_.forget(read_task_);
     loop_.forget(flush_task_);
-    loop_.timers().cancel(linger_timer_);
+    loop_.timers().cancel(close_timer_);
     loop_.unwatch(fd_);
     ::close(fd_);
     output_.release();

@@ -66,8 +66,10 @@ struct ConnectionLimits {
     // us buffer without bound.
     std::size_t high_water = 1024 * 1024;
     std::size_t low_water = 256 * 1024;
-    // After our last byte, how long to wait for the peer's EOF before closing
-    // (see close_after_flush()).
+    // close_after_flush(): how long queued output may take to leave (a peer
+    // that stops reading must not hold the connection forever), then how
+    // long to wait for the peer's EOF after our last byte.
+    int flush_timeout_ms = 10'000;
     int linger_ms = 2000;
 };
 
@@ -140,7 +142,7 @@ private:
     std::string held_input_;  // bytes the handler did not take yet
     Task read_task_{*this, &Connection::read_some};
     Task flush_task_{*this, &Connection::flush};
-    Timer linger_timer_{[this] { finish(); }};
+    Timer close_timer_{[this] { finish(); }};  // bounds close_after_flush()
     bool readable_ = false;          // edge seen, socket not drained yet
     bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0
     bool paused_by_handler_ = false;

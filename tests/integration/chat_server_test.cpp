@@ -99,3 +99,20 @@ TEST_CASE("200 clients in one room each get every message once, in one order") {
             CHECK(json::parse(m->payload).at("type") != "new_message");
     }
 }
+
+TEST_CASE("message ids keep increasing across a server restart") {
+    std::int64_t first_run_id = 0;
+    {
+        ServerProcess server;
+        WsClient c(server.port());
+        next_envelope(c, "welcome");
+        c.send_text(R"({"type":"new_message","payload":"before"})");
+        first_run_id = next_envelope(c, "new_message").at("payload").at("id").to_number<std::int64_t>();
+    }
+    ServerProcess server;
+    WsClient c(server.port());
+    next_envelope(c, "welcome");
+    c.send_text(R"({"type":"new_message","payload":"after"})");
+    auto second_run_id = next_envelope(c, "new_message").at("payload").at("id").to_number<std::int64_t>();
+    CHECK(second_run_id > first_run_id);
+}

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,6 +15,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <utility>
@@ -59,7 +63,7 @@ std::string web_dir() { return std::string(WIRECHAT_SOURCE_DIR) + "/web"; }
 
 // ---- the server process ----------------------------------------------------
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, int max_open_files) {
     std::vector<std::string> args = {WIRECHAT_BINARY, "--host", "127.0.0.1", "--port", "0",
                                      "--web", web_dir()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
@@ -70,6 +74,10 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
         // If the test process dies (a crash, a failed REQUIRE that aborts),
         // the server must not outlive it holding ctest's pipes open.
         prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (max_open_files > 0) {
+            rlimit limit{rlim_t(max_open_files), rlim_t(max_open_files)};
+            setrlimit(RLIMIT_NOFILE, &limit);
+        }
         dup2(out[1], STDOUT_FILENO);
         auto argv = argv_of(args);
         execv(argv[0], argv.data());
@@ -91,6 +99,29 @@ ServerProcess::~ServerProcess() {
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
     }
+}
+
+long ServerProcess::rss_kib() const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    return -1;
+}
+
+long ServerProcess::cpu_ticks() const {
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line.
+    std::istringstream rest(text.substr(text.rfind(')') + 2));
+    std::string field;
+    long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+        if (i == 14) utime = std::atol(field.c_str());
+        if (i == 15) stime = std::atol(field.c_str());
+    }
+    return utime + stime;
 }
 
 int ServerProcess::terminate(int timeout_ms) {

@@ -20,13 +20,18 @@ namespace harness {
 // SIGKILL) when it goes out of scope.
 class ServerProcess {
 public:
-    explicit ServerProcess(std::vector<std::string> extra_args = {});
+    // max_open_files > 0: the server runs under that RLIMIT_NOFILE.
+    explicit ServerProcess(std::vector<std::string> extra_args = {}, int max_open_files = 0);
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
 
     std::uint16_t port() const { return port_; }
     pid_t pid() const { return pid_; }
+    // Resident memory in KiB (VmRSS), and CPU time used (user + system, in
+    // clock ticks), from /proc.
+    long rss_kib() const;
+    long cpu_ticks() const;
     // SIGTERM and wait; returns the exit status (or -1 on a timeout).
     int terminate(int timeout_ms = 5000);
 
