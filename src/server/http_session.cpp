@@ -172,12 +172,12 @@ void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
 }
 
 bool HttpSession::upgrade(const http::Request& request) {
-    WsService* service = server_.websocket_route(request.path);
-    if (!service) {
+    auto route = server_.websocket_route(request.path);
+    if (!route) {
         send_error(404, "no WebSocket endpoint here");
         return false;
     }
-    ws::HandshakeDecision decision = ws::decide_handshake(request, server_.handshake_options());
+    ws::HandshakeDecision decision = ws::decide_handshake(request, route->handshake);
     std::string out;
     if (decision.status != 101) {
         http::append_simple_response(out, decision.status, decision.reason + "\n", true, false,
@@ -193,7 +193,7 @@ bool HttpSession::upgrade(const http::Request& request) {
     connection_.send(out);
     connection_.loop().timers().cancel(timer_);
     // From here on this session is only waiting to be destroyed.
-    connection_.set_handler(std::make_unique<WsSession>(connection_, *service, server_.options()));
+    connection_.set_handler(std::make_unique<WsSession>(connection_, route->service, server_.options()));
     return true;
 }
 

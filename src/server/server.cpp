@@ -8,16 +8,19 @@ Server::Server(net::EventLoop& loop, Options options)
     : loop_(loop),
       options_(std::move(options)),
       static_files_(options_.web_dir),
-      handshake_options_{.allowed_origins = options_.allowed_origins, .subprotocols = {}},
+      // The chat names its protocol so that clients can insist on it; plain
+      // WebSocket clients that offer nothing are welcome too.
+      chat_handshake_{.allowed_origins = options_.allowed_origins, .subprotocols = {"wirechat.v1"}},
+      echo_handshake_{.allowed_origins = options_.allowed_origins, .subprotocols = {}},
       chat_(loop, options_),
       listener_(loop, options_.host, options_.port, options_.share_port, [this](int fd) { accept(fd); }) {}
 
 Server::~Server() { loop_.timers().cancel(grace_timer_); }
 
-WsService* Server::websocket_route(std::string_view path) {
-    if (path == "/") return &chat_;
-    if (path == "/echo") return &echo_;
-    return nullptr;
+std::optional<Server::WsRoute> Server::websocket_route(std::string_view path) {
+    if (path == "/") return WsRoute{chat_, chat_handshake_};
+    if (path == "/echo") return WsRoute{echo_, echo_handshake_};
+    return std::nullopt;
 }
 
 void Server::accept(int fd) {

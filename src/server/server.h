@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
@@ -33,10 +34,15 @@ public:
 
     const Options& options() const { return options_; }
     const http::StaticFiles& static_files() const { return static_files_; }
-    const ws::HandshakeOptions& handshake_options() const { return handshake_options_; }
     bool shutting_down() const { return shutting_down_; }
-    // The WebSocket service at `path`, or nullptr.
-    WsService* websocket_route(std::string_view path);
+
+    // A WebSocket endpoint: what speaks there and how it is negotiated.
+    struct WsRoute {
+        WsService& service;
+        const ws::HandshakeOptions& handshake;
+    };
+    // The WebSocket endpoint at `path`, if there is one.
+    std::optional<WsRoute> websocket_route(std::string_view path);
 
 private:
     void accept(int fd);
@@ -46,7 +52,8 @@ private:
     net::EventLoop& loop_;
     Options options_;
     http::StaticFiles static_files_;
-    ws::HandshakeOptions handshake_options_;
+    ws::HandshakeOptions chat_handshake_;
+    ws::HandshakeOptions echo_handshake_;
     ChatService chat_;
     EchoService echo_;
     std::unordered_map<net::Connection*, std::unique_ptr<net::Connection>> connections_;

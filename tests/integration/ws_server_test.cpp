@@ -173,3 +173,19 @@ TEST_CASE("a silent peer is pinged, then dropped") {
     CHECK(std::uint8_t((*ping)[0]) == 0x89);
     CHECK(s.receive_until_close(2000).has_value());  // never answered: dropped
 }
+
+TEST_CASE("the chat endpoint negotiates its subprotocol, the echo none") {
+    ServerProcess server;
+    auto offer = [&](std::string_view path, std::string_view protocols) {
+        Socket s(server.port());
+        s.send(upgrade_request(path, good_fields + "Sec-WebSocket-Protocol: " + std::string(protocols) + "\r\n"));
+        auto r = harness::read_response(s, true);
+        REQUIRE(r);
+        REQUIRE(r->status == 101);
+        const std::string* chosen = r->find("Sec-WebSocket-Protocol");
+        return chosen ? *chosen : std::string("(none)");
+    };
+    CHECK(offer("/", "mqtt, wirechat.v1") == "wirechat.v1");
+    CHECK(offer("/", "mqtt") == "(none)");
+    CHECK(offer("/echo", "wirechat.v1") == "(none)");
+}
