@@ -1,8 +1,8 @@
 #!/bin/sh
 # Install what is missing, then build and run every test: unit and
 # integration tests (Release, then again under AddressSanitizer and
-# UndefinedBehaviorSanitizer), interop with python3-websockets, and the
-# browser test in headless Chromium.
+# UndefinedBehaviorSanitizer), every libFuzzer target briefly, interop with
+# python3-websockets, and the browser test in headless Chromium.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -20,6 +20,19 @@ step "build and test under ASan + UBSan"
 cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DWIRECHAT_SANITIZE=ON >/dev/null
 cmake --build build-sanitize -j"$jobs"
 ctest --test-dir build-sanitize --output-on-failure -j"$jobs"
+
+step "fuzz: every libFuzzer target for 20 s, then replay its seed corpus (fuzz/README.md)"
+mkdir -p build-fuzz
+for target in $(fuzz/run.sh --list); do
+    log=build-fuzz/$target.log
+    if ! fuzz/run.sh "$target" 20 >"$log" 2>&1 ||
+       ! fuzz/run.sh --replay "$target" "fuzz/corpus/$target" >>"$log" 2>&1; then
+        tail -n 40 "$log"
+        echo "fuzz: $target failed; the input is in build-fuzz/artifacts/$target/" >&2
+        exit 1
+    fi
+    printf '%-18s %s\n' "$target" "$(grep -E '^#[0-9]+' "$log" | tail -n 1)"
+done
 
 step "browser test (playwright-core + Debian chromium)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
