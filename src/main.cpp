@@ -40,6 +40,11 @@ options:
   --idle-timeout MS       close keep-alive connections idle this long (default 60000)
   --ping-interval MS      ping WebSockets silent this long (default 30000)
   --pong-timeout MS       drop a pinged WebSocket silent this long (default 10000)
+  --trace                 print every connection on stderr as it crosses the
+                          wire: HTTP heads, the Sec-WebSocket-Accept
+                          computation, one line per WebSocket frame in each
+                          direction (colours only on a terminal)
+  --trace=full            the same, with a hex dump of every frame
   --reuse-port            let several wirechat processes share the port
                           (SO_REUSEPORT); each has its own chat state
   --help                  show this and exit
@@ -79,6 +84,16 @@ Options parse(int argc, char** argv) {
             std::fputs(usage, stdout);
             std::exit(0);
         }
+        if (arg == "--trace" || arg == "--trace=lines") {
+            options.trace = wirechat::trace::Detail::lines;
+            continue;
+        }
+        if (arg == "--trace=full") {
+            options.trace = wirechat::trace::Detail::full;
+            continue;
+        }
+        if (arg.starts_with("--trace="))
+            throw UsageError{"--trace takes no value or =full, not '" + std::string(arg.substr(8)) + "'"};
         if (arg == "--reuse-port") {
             options.share_port = true;
             continue;

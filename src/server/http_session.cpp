@@ -33,8 +33,12 @@ http::ParserLimits limits_for(const Options& options) {
 
 }  // namespace
 
-HttpSession::HttpSession(net::Connection& connection, Server& server)
-    : ProtocolHandler(connection), server_(server), parser_(limits_for(server.options())) {
+HttpSession::HttpSession(net::Connection& connection, Server& server,
+                         std::unique_ptr<trace::Tracer> tracer)
+    : ProtocolHandler(connection),
+      server_(server),
+      parser_(limits_for(server.options())),
+      tracer_(std::move(tracer)) {
     arm(Wait::idle, server_.options().idle_timeout_ms);
 }
 
@@ -70,13 +74,14 @@ std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
             send_error(parser_.error_status(), parser_.error_reason());
             return input.size();
         case http::ParseEvent::head_complete:
+            if (tracer_) tracer_->request(parser_.request());
             if (ws::wants_upgrade(parser_.request())) {
                 // Whatever follows the head is WebSocket frames: the
                 // connection passes it to the new handler.
                 if (!upgrade(parser_.request())) return input.size();
                 return used;
             }
-            if (parser_.expects_continue()) connection_.send("HTTP/1.1 100 Continue\r\n\r\n");
+            if (parser_.expects_continue()) send_response("HTTP/1.1 100 Continue\r\n\r\n");
             arm(Wait::body, server_.options().body_timeout_ms);
             break;
         case http::ParseEvent::message_complete:
@@ -108,7 +113,10 @@ void HttpSession::wind_down() {
     if (waiting_for_ == Wait::idle && !sending_file_) connection_.close_after_flush();
 }
 
-void HttpSession::on_close() { connection_.loop().timers().cancel(timer_); }
+void HttpSession::on_close() {
+    connection_.loop().timers().cancel(timer_);
+    if (tracer_) tracer_->closed("closed");
+}
 
 bool HttpSession::respond(const http::Request& request) {
     bool keep_alive = request.keep_alive() && !winding_down_ && !server_.shutting_down();
@@ -123,7 +131,7 @@ bool HttpSession::respond(const http::Request& request) {
         fields.insert(fields.end(), persistence.begin(), persistence.end());
         http::append_simple_response(out, 405, "method not allowed\n", !keep_alive, false,
                                      connection_.loop().wall_time(), fields);
-        connection_.send(out);
+        send_response(out);
     }
     if (!keep_alive) connection_.close_after_flush();
     return keep_alive;
@@ -140,7 +148,7 @@ void HttpSession::serve_echo(const http::Request& request, bool keep_alive) {
     std::string out;
     http::append_response_head(out, head, connection_.loop().wall_time());
     if (request.method != "HEAD") out += request.body;
-    connection_.send(out);
+    send_response(out);
 }
 
 void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
@@ -150,7 +158,7 @@ void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
     if (file.status != 200 && file.status != 304) {
         http::append_simple_response(out, 404, "not found\n", !keep_alive, head_only,
                                      connection_.loop().wall_time(), persistence_fields(request, keep_alive));
-        connection_.send(out);
+        send_response(out);
         return;
     }
     http::ResponseHead head;
@@ -161,7 +169,7 @@ void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
     head.content_length = file.size;
     head.close = !keep_alive;
     http::append_response_head(out, head, connection_.loop().wall_time());
-    connection_.send(out);
+    send_response(out);
     if (file.fd < 0) return;
     if (head_only || file.status != 200 || file.size == 0) {
         ::close(file.fd);
@@ -182,7 +190,7 @@ bool HttpSession::upgrade(const http::Request& request) {
     if (decision.status != 101) {
         http::append_simple_response(out, decision.status, decision.reason + "\n", true, false,
                                      connection_.loop().wall_time(), decision.headers);
-        connection_.send(out);
+        send_response(out);
         connection_.close_after_flush();
         return false;
     }
@@ -190,11 +198,19 @@ bool HttpSession::upgrade(const http::Request& request) {
     head.status = 101;
     head.headers = std::move(decision.headers);
     http::append_response_head(out, head, connection_.loop().wall_time());
-    connection_.send(out);
+    if (tracer_) tracer_->accept(*request.find("Sec-WebSocket-Key"));
+    send_response(out);
     connection_.loop().timers().cancel(timer_);
     // From here on this session is only waiting to be destroyed.
-    connection_.set_handler(std::make_unique<WsSession>(connection_, route->service, server_.options()));
+    connection_.set_handler(
+        std::make_unique<WsSession>(connection_, route->service, server_.options(), std::move(tracer_)));
     return true;
+}
+
+// Every response leaves through here, so that a trace sees each head.
+void HttpSession::send_response(std::string_view out) {
+    if (tracer_) tracer_->head(trace::Direction::sent, out);
+    connection_.send(out);
 }
 
 void HttpSession::send_error(int status, std::string_view reason) {
@@ -202,7 +218,7 @@ void HttpSession::send_error(int status, std::string_view reason) {
     std::string body(reason);
     body += '\n';
     http::append_simple_response(out, status, body, true, false, connection_.loop().wall_time());
-    connection_.send(out);
+    send_response(out);
     connection_.close_after_flush();
 }
 

@@ -7,8 +7,11 @@
 // connection (on_data consumes nothing more), which also bounds memory.
 #pragma once
 
+#include <memory>
+
 #include "http/request_parser.h"
 #include "net/connection.h"
+#include "trace/tracer.h"
 
 namespace wirechat::server {
 
@@ -16,7 +19,10 @@ class Server;
 
 class HttpSession final : public net::ProtocolHandler {
 public:
-    HttpSession(net::Connection& connection, Server& server);
+    // `tracer` is null unless the server runs with --trace; an upgrade
+    // hands it on to the WsSession.
+    HttpSession(net::Connection& connection, Server& server,
+                std::unique_ptr<trace::Tracer> tracer = nullptr);
     ~HttpSession() override;
 
     std::size_t on_data(std::span<std::uint8_t> bytes) override;
@@ -36,6 +42,7 @@ private:
     void serve_echo(const http::Request& request, bool keep_alive);
     void serve_file(const http::Request& request, bool keep_alive);
     void send_error(int status, std::string_view reason);
+    void send_response(std::string_view out);
 
     Server& server_;
     http::RequestParser parser_;
@@ -43,6 +50,7 @@ private:
     Wait waiting_for_ = Wait::idle;
     bool sending_file_ = false;
     bool winding_down_ = false;
+    std::unique_ptr<trace::Tracer> tracer_;
 };
 
 }  // namespace wirechat::server

@@ -3,8 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "trace/style.h"
 
 namespace wirechat::server {
 
@@ -36,6 +39,9 @@ struct Options {
     std::size_t slow_consumer_bytes = 4 * 1024 * 1024;
     // Graceful shutdown waits at most this long for connections to finish.
     int shutdown_grace_ms = 5'000;
+    // --trace: every connection's heads, handshake and frames on stderr.
+    // Empty: no tracing at all.
+    std::optional<trace::Detail> trace;
 };
 
 }  // namespace wirechat::server

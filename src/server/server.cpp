@@ -1,5 +1,9 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "server/http_session.h"
 
 namespace wirechat::server {
@@ -26,9 +30,32 @@ std::optional<Server::WsRoute> Server::websocket_route(std::string_view path) {
 void Server::accept(int fd) {
     net::ConnectionOwner& owner = *this;
     auto connection = std::make_unique<net::Connection>(loop_, fd, owner);
-    connection->set_handler(std::make_unique<HttpSession>(*connection, *this));
+    connection->set_handler(std::make_unique<HttpSession>(*connection, *this, make_tracer(fd)));
     net::Connection* key = connection.get();
     connections_.emplace(key, std::move(connection));
+}
+
+std::unique_ptr<trace::Tracer> Server::make_tracer(int fd) {
+    if (!options_.trace) return nullptr;
+    auto tracer = std::make_unique<trace::Tracer>(
+        trace_sink_, trace::Style{*options_.trace, trace_sink_.wants_colour()}, ++connections_accepted_);
+    sockaddr_storage peer{};
+    socklen_t size = sizeof peer;
+    char address[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &size) == 0) {
+        if (peer.ss_family == AF_INET) {
+            const auto& v4 = reinterpret_cast<const sockaddr_in&>(peer);
+            inet_ntop(AF_INET, &v4.sin_addr, address, sizeof address);
+            port = ntohs(v4.sin_port);
+        } else if (peer.ss_family == AF_INET6) {
+            const auto& v6 = reinterpret_cast<const sockaddr_in6&>(peer);
+            inet_ntop(AF_INET6, &v6.sin6_addr, address, sizeof address);
+            port = ntohs(v6.sin6_port);
+        }
+    }
+    tracer->note("connected from " + std::string(address) + ":" + std::to_string(port));
+    return tracer;
 }
 
 void Server::connection_closed(net::Connection& connection) {

@@ -16,6 +16,8 @@
 #include "net/listener.h"
 #include "server/chat_service.h"
 #include "server/options.h"
+#include "trace/sink.h"
+#include "trace/tracer.h"
 #include "ws/handshake.h"
 
 namespace wirechat::server {
@@ -46,6 +48,9 @@ public:
 
 private:
     void accept(int fd);
+    // Null unless tracing; otherwise the connection's tracer, numbered in
+    // order of arrival, having noted where the connection came from.
+    std::unique_ptr<trace::Tracer> make_tracer(int fd);
     void connection_closed(net::Connection& connection) override;
     void stop_if_idle();
 
@@ -60,6 +65,8 @@ private:
     net::Listener listener_;
     net::Timer grace_timer_{[this] { loop_.stop(); }};
     bool shutting_down_ = false;
+    trace::FileSink trace_sink_{stderr};
+    std::uint64_t connections_accepted_ = 0;
 };
 
 }  // namespace wirechat::server

@@ -2,10 +2,12 @@
 
 namespace wirechat::server {
 
-WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options)
+WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options,
+                     std::unique_ptr<trace::Tracer> tracer)
     : ProtocolHandler(connection),
       service_(service),
       options_(options),
+      tracer_(std::move(tracer)),
       endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = options.max_message}, *this,
                 *this),
       last_heard_ms_(connection.loop().now_ms()) {
@@ -21,6 +23,7 @@ WsSession::~WsSession() { connection_.loop().timers().cancel(timer_); }
 std::size_t WsSession::on_data(std::span<std::uint8_t> bytes) {
     last_heard_ms_ = connection_.loop().now_ms();
     ping_outstanding_ = false;
+    if (tracer_) tracer_->received(bytes);  // before feed(), which unmasks in place
     endpoint_.feed(bytes);
     return bytes.size();
 }
@@ -30,7 +33,9 @@ void WsSession::on_message(ws::Opcode op, std::span<const std::uint8_t> payload)
 }
 
 void WsSession::send_framed(const net::SharedBytes& frame) {
-    if (endpoint_.can_send()) connection_.send_shared(frame);
+    if (!endpoint_.can_send()) return;
+    if (tracer_) tracer_->sent({reinterpret_cast<const std::uint8_t*>(frame->data()), frame->size()});
+    connection_.send_shared(frame);
 }
 
 void WsSession::close(std::uint16_t code, std::string_view reason) {
@@ -41,13 +46,15 @@ void WsSession::close(std::uint16_t code, std::string_view reason) {
 
 // The WebSocket is over (closing handshake done, or failed with a close code
 // we sent). RFC 6455 7.1.1: the server closes the TCP connection first.
-void WsSession::on_closed(std::uint16_t, std::string_view, bool) {
+void WsSession::on_closed(std::uint16_t code, std::string_view reason, bool clean) {
+    if (tracer_) tracer_->websocket_closed(code, reason, clean);
     tell_service_closed();
     connection_.close_after_flush();
 }
 
 // EOF without a closing handshake: the peer vanished (RFC 6455 code 1006).
 void WsSession::on_peer_closed() {
+    if (tracer_) tracer_->note("the peer closed TCP without a closing handshake (1006)");
     tell_service_closed();
     connection_.close_after_flush();
 }
@@ -56,6 +63,7 @@ void WsSession::wind_down() { close(1001, "server shutting down"); }
 
 void WsSession::on_close() {
     connection_.loop().timers().cancel(timer_);
+    if (tracer_) tracer_->closed("closed");
     tell_service_closed();
 }
 

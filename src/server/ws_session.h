@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "net/connection.h"
 #include "server/options.h"
 #include "server/ws_service.h"
+#include "trace/tracer.h"
 #include "ws/endpoint.h"
 
 namespace wirechat::server {
@@ -18,7 +20,9 @@ class WsSession final : public net::ProtocolHandler,
                         private ws::EndpointHandler,
                         private ws::ByteSink {
 public:
-    WsSession(net::Connection& connection, WsService& service, const Options& options);
+    // `tracer` (null unless --trace) sees every byte read and written.
+    WsSession(net::Connection& connection, WsService& service, const Options& options,
+              std::unique_ptr<trace::Tracer> tracer = nullptr);
     ~WsSession() override;
 
     void send(ws::Opcode op, std::span<const std::uint8_t> payload) { endpoint_.send(op, payload); }
@@ -44,13 +48,17 @@ private:
     void on_message(ws::Opcode op, std::span<const std::uint8_t> payload) override;
     void on_closed(std::uint16_t code, std::string_view reason, bool clean) override;
     // ws::ByteSink
-    void write(std::span<const std::uint8_t> bytes) override { connection_.send(bytes); }
+    void write(std::span<const std::uint8_t> bytes) override {
+        if (tracer_) tracer_->sent(bytes);
+        connection_.send(bytes);
+    }
 
     void on_timer();
     void tell_service_closed();
 
     WsService& service_;
     const Options& options_;
+    std::unique_ptr<trace::Tracer> tracer_;
     ws::Endpoint endpoint_;
     net::Timer timer_{[this] { on_timer(); }};
     std::int64_t last_heard_ms_;

@@ -63,6 +63,8 @@ std::string_view close_code_name(std::uint16_t code) {
         case 1001: return "going away";
         case 1002: return "protocol error";
         case 1003: return "unsupported data";
+        case 1005: return "no status code (never on the wire)";
+        case 1006: return "abnormal closure (never on the wire)";
         case 1007: return "invalid payload data";
         case 1008: return "policy violation";
         case 1009: return "message too big";

@@ -16,8 +16,9 @@ namespace wirechat::trace {
 // for the opcodes RFC 6455 keeps for later.
 std::string_view opcode_name(ws::Opcode op);
 
-// RFC 6455 7.4.1 names ("normal closure", "protocol error", ...); the
-// ranges 3000-4999 are named by their use; anything else is "not allowed".
+// RFC 6455 7.4.1 names ("normal closure", "protocol error", ...), with
+// 1005 and 1006 marked as local-only; the ranges 3000-4999 are named by
+// their use; anything else is "not allowed on the wire".
 std::string_view close_code_name(std::uint16_t code);
 
 // Which of the three length forms the header used, from its second byte:

@@ -15,6 +15,7 @@ constexpr std::string_view cyan = "\x1b[36m";
 constexpr std::string_view green = "\x1b[32m";
 constexpr std::string_view yellow = "\x1b[33m";
 constexpr std::string_view dim = "\x1b[2m";
+constexpr std::string_view red = "\x1b[31m";
 constexpr std::string_view reset = "\x1b[0m";
 
 // In --trace=full a frame's payload is dumped up to this many bytes;
@@ -102,6 +103,14 @@ void Tracer::print_frame(const FrameTap& tap, Direction direction, std::string_v
     const std::uint64_t seen = std::min<std::uint64_t>(tap.payload_seen(), facts.header.length);
     if (seen > facts.payload.size())
         emit(direction, dim, "    ... " + std::to_string(seen - facts.payload.size()) + " more bytes");
+}
+
+void Tracer::websocket_closed(std::uint16_t code, std::string_view reason, bool clean) {
+    std::string text = clean ? "closing handshake complete: " : "protocol violation, failed with ";
+    text.append(std::to_string(code)).append(" (").append(close_code_name(code)).append(") ");
+    text.append(preview_text({reinterpret_cast<const std::uint8_t*>(reason.data()), reason.size()},
+                             reason.size(), 123));
+    emit_note(clean ? dim : red, text);
 }
 
 void Tracer::closed(std::string_view how) {

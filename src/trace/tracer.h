@@ -36,6 +36,9 @@ public:
     // WebSocket bytes, as read from or written to the socket.
     void received(std::span<const std::uint8_t> bytes) { follow(received_, Direction::received, bytes); }
     void sent(std::span<const std::uint8_t> bytes) { follow(sent_, Direction::sent, bytes); }
+    // The endpoint's verdict: the closing handshake finished (clean), or it
+    // failed the connection for a protocol violation described by `reason`.
+    void websocket_closed(std::uint16_t code, std::string_view reason, bool clean);
     // The connection ended: report a frame cut short, then "closed".
     void closed(std::string_view how);
 
