@@ -3,7 +3,8 @@
 // oversized message) is refused before its payload is read. A frame that is
 // a whole message and lies wholly inside the fed bytes is unmasked in place
 // and handed to the handler straight from those bytes; only fragmented or
-// split messages are copied into the endpoint's buffer.
+// split messages are copied into the endpoint's buffer. A compressed message
+// (permessage-deflate) is inflated into that buffer as its bytes arrive.
 #include "ws/endpoint.h"
 
 #include <algorithm>
@@ -42,7 +43,12 @@ std::string_view truncate_utf8(std::string_view text, std::size_t limit) {
 }  // namespace
 
 Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink)
-    : role_(role), options_(options), handler_(handler), sink_(sink) {}
+    : role_(role), options_(options), handler_(handler), sink_(sink) {
+    if (options_.compression) {
+        inflater_.emplace(options_.compression->peer_window_bits, options_.compression->peer_keeps_context);
+        deflater_ = options_.compression->deflater;
+    }
+}
 
 void Endpoint::feed(std::span<std::uint8_t> bytes) {
     while (!bytes.empty() && state_ != State::closed) {
@@ -70,9 +76,15 @@ void Endpoint::start_frame() {
         return fail(close_code::protocol_error, "client frames must be masked");
     if (role_ == Role::client && frame_.masked)
         return fail(close_code::protocol_error, "server frames must not be masked");
-    if (frame_.rsv != 0)
+    // RSV1 is permessage-deflate's, once negotiated; RSV2 and RSV3 belong
+    // to no extension we speak.
+    const bool compressed = (frame_.rsv & rsv_compressed) != 0;
+    if ((frame_.rsv & ~rsv_compressed) != 0 || (compressed && !inflater_))
         return fail(close_code::protocol_error, "RSV bits set without a negotiated extension");
     if (!is_known_opcode(frame_.opcode)) return fail(close_code::protocol_error, "reserved opcode");
+    // RFC 7692 6: only a data message's first frame says it is compressed.
+    if (compressed && (is_control(frame_.opcode) || frame_.opcode == Opcode::continuation))
+        return fail(close_code::protocol_error, "RSV1 set on a control or continuation frame");
 
     if (is_control(frame_.opcode)) {
         if (!frame_.fin) return fail(close_code::protocol_error, "fragmented control frame");
@@ -85,6 +97,7 @@ void Endpoint::start_frame() {
             return fail(close_code::protocol_error, "new message inside a fragmented message");
         message_open_ = true;
         message_opcode_ = frame_.opcode;
+        message_compressed_ = compressed;
         message_size_ = 0;
         utf8_.reset();
     }
@@ -93,7 +106,9 @@ void Endpoint::start_frame() {
     // 5.5.1); the fragmentation rules above still apply, to keep frame
     // boundaries trustworthy, but payloads are skipped unread.
     discard_ = state_ == State::closing && frame_.opcode != Opcode::close;
-    if (!is_control(frame_.opcode) && !discard_) {
+    // A compressed message is inflated as it arrives, never buffered as it
+    // came: its inflated size is what is checked, while inflating.
+    if (!is_control(frame_.opcode) && !discard_ && !message_compressed_) {
         // Refused from the header alone: a peer announcing a huge message is
         // stopped before it can make us buffer any of it.
         if (frame_.length > options_.max_message - message_size_)
@@ -130,6 +145,8 @@ void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
         return;
     }
 
+    if (message_compressed_) return inflate_payload(chunk, frame_done);
+
     // Checked as the bytes arrive, so bad text is refused at the first bad
     // byte, even in the middle of a fragment.
     if (message_opcode_ == Opcode::text && !utf8_.feed(chunk))
@@ -139,6 +156,24 @@ void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
         return complete_message(chunk);  // the hot path: no copy
     if (offset == 0) message_.reserve(message_size_);  // bounded by max_message
     message_.insert(message_.end(), chunk.begin(), chunk.end());
+    if (!frame_done) return;
+    if (frame_.fin) complete_message(message_);
+    else end_frame();
+}
+
+// Each piece of compressed payload is inflated as it arrives, straight into
+// the message buffer, with the room left under max_message as the limit: a
+// zip bomb is stopped once it has produced max_message + 1 bytes.
+void Endpoint::inflate_payload(std::span<const std::uint8_t> chunk, bool frame_done) {
+    const std::size_t before = message_.size();
+    Inflater::Status status = inflater_->inflate(chunk, message_, options_.max_message);
+    if (status == Inflater::Status::ok && frame_done && frame_.fin)
+        status = inflater_->finish_message(message_, options_.max_message);
+    if (status == Inflater::Status::too_big) return fail(close_code::too_big, "message too big once inflated");
+    if (status == Inflater::Status::corrupt)
+        return fail(close_code::invalid_payload, "compressed payload is not valid DEFLATE");
+    if (message_opcode_ == Opcode::text && !utf8_.feed({message_.data() + before, message_.size() - before}))
+        return fail(close_code::invalid_payload, "text is not valid UTF-8");
     if (!frame_done) return;
     if (frame_.fin) complete_message(message_);
     else end_frame();
@@ -211,6 +246,10 @@ void Endpoint::send(Opcode op, std::span<const std::uint8_t> payload) {
     if (op != Opcode::text && op != Opcode::binary)
         throw std::invalid_argument("Endpoint::send takes text or binary");
     if (!can_send()) return;
+    if (deflater_) {
+        if (auto compressed = deflater_->compress_if_smaller(payload))
+            return write_frame(op, *compressed, rsv_compressed);
+    }
     write_frame(op, payload);
 }
 
@@ -245,17 +284,17 @@ void Endpoint::write_close(std::uint16_t code, std::string_view reason) {
     write_frame(Opcode::close, {payload, 2 + reason.size()});
 }
 
-void Endpoint::write_frame(Opcode op, std::span<const std::uint8_t> payload) {
+void Endpoint::write_frame(Opcode op, std::span<const std::uint8_t> payload, std::uint8_t rsv) {
     std::uint8_t buffer[max_frame_header + mask_chunk];
     if (role_ == Role::server) {
-        const std::size_t header_size = write_frame_header(buffer, true, op, payload.size(), nullptr);
+        const std::size_t header_size = write_frame_header(buffer, true, op, payload.size(), nullptr, rsv);
         sink_.write({buffer, header_size});
         if (!payload.empty()) sink_.write(payload);
         return;
     }
     std::uint8_t key[4];
     mask_keys_.next(key);
-    std::size_t used = write_frame_header(buffer, true, op, payload.size(), key);
+    std::size_t used = write_frame_header(buffer, true, op, payload.size(), key, rsv);
     std::size_t offset = 0;
     do {
         const std::size_t n = std::min(sizeof buffer - used, payload.size() - offset);

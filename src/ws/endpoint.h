@@ -8,10 +8,12 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "ws/deflate.h"
 #include "ws/frame.h"
 #include "ws/frame_parser.h"
 #include "ws/mask_key_pool.h"
@@ -52,8 +54,22 @@ protected:
     ~EndpointHandler() = default;
 };
 
+// permessage-deflate (RFC 7692) as the handshake agreed it.
+struct EndpointCompression {
+    // Compresses what we send; not owned. A Deflater that keeps no context
+    // may be shared by many endpoints (SharedDeflaters).
+    Deflater* deflater = nullptr;
+    // How the peer compresses: our inflater needs 2^peer_window_bits bytes
+    // of history, kept between messages if the peer keeps its context.
+    int peer_window_bits = 15;
+    bool peer_keeps_context = true;
+};
+
 struct EndpointOptions {
-    std::size_t max_message = 1024 * 1024;  // reassembled message size; larger -> close 1009
+    // Reassembled message size, after inflation for a compressed message;
+    // larger -> close 1009.
+    std::size_t max_message = 1024 * 1024;
+    std::optional<EndpointCompression> compression;  // none: RSV1 is a protocol error
 };
 
 class Endpoint {
@@ -70,7 +86,8 @@ public:
 
     // One whole message in one frame. `op` must be text or binary (else
     // std::invalid_argument). Ignored unless can_send(). Text is sent as
-    // given: the caller guarantees it is UTF-8.
+    // given: the caller guarantees it is UTF-8. With compression, compressed
+    // when the Deflater finds it worth it.
     void send(Opcode op, std::span<const std::uint8_t> payload);
     void send_text(std::string_view text);
     // At most 125 bytes (else std::invalid_argument). Ignored unless can_send().
@@ -93,13 +110,14 @@ private:
 
     void start_frame();
     void take_payload(std::span<std::uint8_t> chunk);
+    void inflate_payload(std::span<const std::uint8_t> chunk, bool frame_done);
     void end_frame();
     void complete_message(std::span<const std::uint8_t> payload);
     void control_frame(std::span<const std::uint8_t> payload);
     void peer_closed(std::span<const std::uint8_t> payload);
     void fail(std::uint16_t code, std::string_view why);
     void write_close(std::uint16_t code, std::string_view reason);
-    void write_frame(Opcode op, std::span<const std::uint8_t> payload);
+    void write_frame(Opcode op, std::span<const std::uint8_t> payload, std::uint8_t rsv = 0);
 
     Role role_;
     EndpointOptions options_;
@@ -117,10 +135,15 @@ private:
     // The data message being read, possibly over several frames.
     bool message_open_ = false;
     Opcode message_opcode_ = Opcode::binary;
+    bool message_compressed_ = false;  // RSV1 on its first frame
     std::size_t message_size_ = 0;  // announced by its frames so far
     Utf8Validator utf8_;
-    // Holds a message only when it is fragmented or split across feeds.
+    // Holds a message only when it is fragmented or split across feeds, or
+    // compressed (it receives the inflated bytes).
     std::vector<std::uint8_t> message_;
+    // With compression only.
+    std::optional<Inflater> inflater_;
+    Deflater* deflater_ = nullptr;
 
     // A control frame split across feeds (it cannot exceed 125 bytes).
     std::array<std::uint8_t, max_control_payload> control_;
