@@ -1,0 +1,254 @@
+#include "client.h"
+
+#include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <system_error>
+
+#include "ws/handshake.h"
+
+namespace wirechat::bench {
+
+namespace {
+
+constexpr std::size_t read_buffer_size = 256 * 1024;
+constexpr std::size_t max_handshake_response = 8 * 1024;
+// Benchmarks send up to a few MiB; the endpoint's limit only guards against
+// a broken server.
+constexpr std::size_t max_message = 64 * 1024 * 1024;
+
+std::string lowercase(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
+    return out;
+}
+
+// The value of field `name` (lowercase) in a response head, or "".
+std::string_view field_value(std::string_view head, std::string_view name) {
+    std::size_t line_start = head.find("\r\n");
+    while (line_start != std::string_view::npos) {
+        line_start += 2;
+        std::size_t line_end = head.find("\r\n", line_start);
+        std::string_view line = head.substr(line_start, line_end - line_start);
+        std::size_t colon = line.find(':');
+        if (colon != std::string_view::npos && lowercase(line.substr(0, colon)) == name) {
+            std::string_view value = line.substr(colon + 1);
+            while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+            while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+            return value;
+        }
+        line_start = line_end;
+    }
+    return {};
+}
+
+}  // namespace
+
+std::int64_t now_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+Target make_target(std::uint16_t port, std::string path) {
+    if (port == 0) throw std::invalid_argument("--port is required");
+    if (path.empty() || path.front() != '/') throw std::invalid_argument("--path must start with /");
+    Target target;
+    target.address.sin_family = AF_INET;
+    target.address.sin_port = htons(port);
+    target.address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    target.host_port = "127.0.0.1:" + std::to_string(port);
+    target.path = std::move(path);
+    return target;
+}
+
+// ---- ClientLoop -------------------------------------------------------------
+
+ClientLoop::ClientLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), read_buffer_(read_buffer_size) {
+    if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+}
+
+ClientLoop::~ClientLoop() { ::close(epoll_fd_); }
+
+void ClientLoop::poll(int timeout_ms) {
+    epoll_event events[256];
+    int n = epoll_wait(epoll_fd_, events, 256, timeout_ms);
+    if (n < 0 && errno != EINTR) throw std::system_error(errno, std::generic_category(), "epoll_wait");
+    for (int i = 0; i < n; ++i) static_cast<Client*>(events[i].data.ptr)->on_io(events[i].events);
+}
+
+// ---- Client -----------------------------------------------------------------
+
+Client::Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientEvents& events,
+               std::size_t id)
+    : loop_(loop),
+      events_(events),
+      id_(id),
+      endpoint_(ws::Role::client, ws::EndpointOptions{.max_message = max_message}, *this, *this) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
+    if (source != 0) {
+        // Each source address has its own ~28,000 ephemeral ports toward one
+        // server port: several of them lift that limit.
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        local.sin_addr.s_addr = source;
+        if (bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
+            throw std::system_error(errno, std::generic_category(), "bind to source address");
+    }
+    key_ = ws::make_client_key();
+    handshake_ = ws::client_handshake_request(target.host_port, target.path, key_);
+    int rc = connect(fd_, reinterpret_cast<const sockaddr*>(&target.address), sizeof target.address);
+    if (rc != 0 && errno != EINPROGRESS)
+        throw std::system_error(errno, std::generic_category(), "connect");
+    epoll_event event{};
+    event.events = EPOLLOUT;
+    event.data.ptr = this;
+    if (epoll_ctl(loop_.epoll_fd(), EPOLL_CTL_ADD, fd_, &event) != 0)
+        throw std::system_error(errno, std::generic_category(), "epoll_ctl");
+    watching_output_ = true;
+}
+
+Client::~Client() {
+    if (fd_ >= 0) ::close(fd_);  // also leaves the epoll set
+}
+
+void Client::on_io(std::uint32_t events) {
+    if (state_ == State::failed) return;
+    if (state_ == State::connecting) {
+        if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) finish_connect();
+        return;
+    }
+    if (events & EPOLLERR) return fail("socket error");
+    if (events & EPOLLOUT) flush();
+    if (events & (EPOLLIN | EPOLLHUP)) read_available();
+}
+
+void Client::finish_connect() {
+    int error = 0;
+    socklen_t size = sizeof error;
+    getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &size);
+    if (error != 0) return fail(std::string("connect: ") + std::strerror(error));
+    state_ = State::handshaking;
+    // The request goes through the same output path as frames; the response
+    // head is then collected in handshake_.
+    output_.assign(handshake_.begin(), handshake_.end());
+    handshake_.clear();
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.ptr = this;
+    epoll_ctl(loop_.epoll_fd(), EPOLL_CTL_MOD, fd_, &event);
+    watching_output_ = false;
+    flush();
+}
+
+void Client::read_available() {
+    std::span<std::uint8_t> buffer = loop_.read_buffer();
+    for (int turn = 0; turn < 4 && state_ != State::failed; ++turn) {
+        ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+        if (n > 0) {
+            std::span<std::uint8_t> bytes = buffer.first(std::size_t(n));
+            if (state_ == State::handshaking) read_handshake(bytes);
+            else endpoint_.feed(bytes);
+            flush();  // the answers the scenario queued while handling them
+            if (std::size_t(n) < buffer.size()) return;
+            continue;
+        }
+        if (n == 0) return fail("the server closed the TCP connection");
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        return fail(std::string("read: ") + std::strerror(errno));
+    }
+}
+
+void Client::read_handshake(std::span<std::uint8_t> bytes) {
+    std::size_t old_size = handshake_.size();
+    handshake_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    std::size_t end = handshake_.find("\r\n\r\n", old_size < 3 ? 0 : old_size - 3);
+    if (end == std::string::npos) {
+        if (handshake_.size() > max_handshake_response) fail("handshake response too long");
+        return;
+    }
+    std::string_view head(handshake_.data(), end + 2);
+    if (!head.starts_with("HTTP/1.1 101 "))
+        return fail("upgrade refused: " + std::string(head.substr(0, head.find('\r'))));
+    if (field_value(head, "sec-websocket-accept") != ws::compute_accept(key_))
+        return fail("wrong Sec-WebSocket-Accept");
+    state_ = State::open;
+    std::size_t body = end + 4;
+    std::size_t rest = handshake_.size() - body;
+    // Frames that came with the head start where it ended in `bytes`.
+    std::span<std::uint8_t> frames = bytes.last(rest);
+    std::string().swap(handshake_);
+    std::string().swap(key_);
+    events_.on_open(*this);
+    if (!frames.empty() && state_ == State::open) endpoint_.feed(frames);
+}
+
+void Client::send(ws::Opcode op, std::span<const std::uint8_t> payload) {
+    if (state_ != State::open) return;
+    endpoint_.send(op, payload);
+}
+
+void Client::send_text(std::string_view text) {
+    if (state_ != State::open) return;
+    endpoint_.send_text(text);
+}
+
+void Client::write(std::span<const std::uint8_t> bytes) {
+    output_.insert(output_.end(), bytes.begin(), bytes.end());
+}
+
+void Client::flush() {
+    while (output_sent_ < output_.size() && state_ != State::failed) {
+        ssize_t n = ::send(fd_, output_.data() + output_sent_, output_.size() - output_sent_,
+                           MSG_NOSIGNAL);
+        if (n > 0) {
+            output_sent_ += std::size_t(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return want_output(true);
+        return fail(std::string("write: ") + std::strerror(errno));
+    }
+    output_.clear();
+    output_sent_ = 0;
+    want_output(false);
+}
+
+void Client::want_output(bool yes) {
+    if (yes == watching_output_ || state_ == State::connecting) return;
+    epoll_event event{};
+    event.events = EPOLLIN | (yes ? EPOLLOUT : 0u);
+    event.data.ptr = this;
+    epoll_ctl(loop_.epoll_fd(), EPOLL_CTL_MOD, fd_, &event);
+    watching_output_ = yes;
+}
+
+void Client::on_message(ws::Opcode op, std::span<const std::uint8_t> payload) {
+    events_.on_message(*this, op, payload);
+}
+
+void Client::on_closed(std::uint16_t code, std::string_view reason, bool clean) {
+    // The benchmark never closes first, so any close is the server's doing
+    // (or our endpoint's verdict on a protocol error).
+    fail("WebSocket closed: " + std::to_string(code) + " " + std::string(reason) +
+         (clean ? "" : " (protocol error)"));
+}
+
+void Client::fail(std::string_view why) {
+    if (state_ == State::failed) return;
+    state_ = State::failed;
+    epoll_ctl(loop_.epoll_fd(), EPOLL_CTL_DEL, fd_, nullptr);
+    events_.on_failure(*this, why);
+}
+
+}  // namespace wirechat::bench

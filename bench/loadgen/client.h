@@ -1,0 +1,121 @@
+// One benchmark client connection: a non-blocking socket, the opening
+// handshake, and a client-role ws::Endpoint, driven by a ClientLoop (epoll).
+//
+// The load generator must be cheap per message, or it measures itself:
+// frames are queued in a per-connection buffer and leave in one write per
+// readiness event, and reads go into one buffer shared by every connection.
+// Anything unexpected (a refused handshake, a close the benchmark did not
+// ask for, a protocol error) is reported to ClientEvents::on_failure: a
+// benchmark that silently loses connections would report flattering numbers.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ws/endpoint.h"
+
+namespace wirechat::bench {
+
+class Client;
+
+// Where to connect: 127.0.0.1:port and the WebSocket path.
+struct Target {
+    sockaddr_in address{};
+    std::string host_port;  // for the Host field
+    std::string path;
+};
+
+class ClientEvents {
+public:
+    virtual void on_open(Client& client) = 0;
+    virtual void on_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) = 0;
+    // Fatal for a benchmark run: the scenario decides how loudly to die.
+    virtual void on_failure(Client& client, std::string_view why) = 0;
+
+protected:
+    ~ClientEvents() = default;
+};
+
+class ClientLoop;
+
+class Client final : private ws::EndpointHandler, private ws::ByteSink {
+public:
+    // Starts a non-blocking connect from `source` (0: any address) to the
+    // target. `id` is the scenario's index for this client.
+    Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientEvents& events,
+           std::size_t id);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    std::size_t id() const { return id_; }
+    bool open() const { return state_ == State::open; }
+
+    // Queue one message; it leaves with the next flush (at the latest when the
+    // current readiness event has been handled).
+    void send(ws::Opcode op, std::span<const std::uint8_t> payload);
+    void send_text(std::string_view text);
+    void flush();
+
+    void on_io(std::uint32_t events);
+
+private:
+    enum class State { connecting, handshaking, open, failed };
+
+    // ws::EndpointHandler
+    void on_message(ws::Opcode op, std::span<const std::uint8_t> payload) override;
+    void on_closed(std::uint16_t code, std::string_view reason, bool clean) override;
+    // ws::ByteSink
+    void write(std::span<const std::uint8_t> bytes) override;
+
+    void finish_connect();
+    void read_available();
+    void read_handshake(std::span<std::uint8_t> bytes);
+    void fail(std::string_view why);
+    void want_output(bool yes);
+
+    ClientLoop& loop_;
+    ClientEvents& events_;
+    std::size_t id_;
+    int fd_ = -1;
+    State state_ = State::connecting;
+    std::string key_;
+    std::string handshake_;  // the response head, until it is complete
+    ws::Endpoint endpoint_;
+    std::vector<std::uint8_t> output_;
+    std::size_t output_sent_ = 0;
+    bool watching_output_ = false;
+};
+
+// One epoll instance and the read buffer every client shares.
+class ClientLoop {
+public:
+    ClientLoop();
+    ~ClientLoop();
+    ClientLoop(const ClientLoop&) = delete;
+    ClientLoop& operator=(const ClientLoop&) = delete;
+
+    // Handle readiness events for at most `timeout_ms`.
+    void poll(int timeout_ms);
+
+    int epoll_fd() const { return epoll_fd_; }
+    std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+
+private:
+    int epoll_fd_;
+    std::vector<std::uint8_t> read_buffer_;
+};
+
+// Monotonic nanoseconds.
+std::int64_t now_ns();
+
+// 127.0.0.1:port + path, or throws std::invalid_argument.
+Target make_target(std::uint16_t port, std::string path);
+
+}  // namespace wirechat::bench

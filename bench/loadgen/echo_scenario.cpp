@@ -1,0 +1,138 @@
+// Echo: every connection keeps `inflight` messages outstanding, each echo is
+// checked byte for byte and answered with the next message. Echoes on one
+// connection come back in order, so a ring of send times per connection
+// gives each message's round trip.
+//
+// Every payload is a fixed pattern whose first bytes carry the message's
+// sequence number, so a lost, duplicated, reordered or corrupted echo is
+// caught without keeping copies of what was sent.
+#include <sys/resource.h>
+
+#include <cstring>
+
+#include "latency.h"
+#include "scenario.h"
+
+namespace wirechat::bench {
+
+namespace {
+
+constexpr std::size_t stamp_size = 8;
+
+double cpu_seconds_of_self() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+class EchoScenario final : public Scenario {
+public:
+    explicit EchoScenario(const Settings& settings) : Scenario(settings) {
+        if (settings_.inflight == 0) die("--inflight must be at least 1");
+        // Printable ASCII, so the same bytes are valid text frames.
+        pattern_.resize(settings_.size);
+        for (std::size_t i = 0; i < pattern_.size(); ++i) pattern_[i] = std::uint8_t('A' + (i * 7) % 26);
+        scratch_ = pattern_;
+        next_send_.assign(settings_.connections, 0);
+        next_expected_.assign(settings_.connections, 0);
+        send_times_.assign(settings_.connections * settings_.inflight, 0);
+    }
+
+    void run() override {
+        open_all(30);
+        sending_ = true;
+        for (auto& client : clients_) {
+            for (std::size_t i = 0; i < settings_.inflight; ++i) send_next(*client);
+            client->flush();
+        }
+        idle_for(settings_.warmup_s);
+
+        const std::uint64_t received_before = received_;
+        const std::int64_t cpu_before = server_.enabled() ? server_.cpu_ns() : 0;
+        const double self_before = cpu_seconds_of_self();
+        const std::int64_t start = now_ns();
+        measuring_ = true;
+        latencies_.reserve(std::size_t(settings_.duration_s * 200'000));
+        idle_for(settings_.duration_s);
+        measuring_ = false;
+        const std::int64_t elapsed = now_ns() - start;
+        const std::int64_t cpu_after = server_.enabled() ? server_.cpu_ns() : 0;
+        const double self_cpu = cpu_seconds_of_self() - self_before;
+        const std::uint64_t messages = received_ - received_before;
+
+        // Every message sent must come back before we call the run good.
+        sending_ = false;
+        if (!poll_until([&] { return outstanding_ == 0; }, 10))
+            die(std::to_string(outstanding_) + " echoes never came back");
+        if (messages == 0) die("no echo arrived during the measurement");
+
+        ResultLine line("echo");
+        line.add("connections", double(settings_.connections))
+            .add("size", double(settings_.size))
+            .add("inflight", double(settings_.inflight))
+            .add("messages", double(messages))
+            .add("msgs_per_s", double(messages) / (double(elapsed) / 1e9))
+            .add("p50_us", latencies_.percentile_us(50))
+            .add("p99_us", latencies_.percentile_us(99))
+            .add("client_cpu_us_per_msg", self_cpu * 1e6 / double(messages));
+        if (server_.enabled())
+            line.add("server_cpu_us_per_msg", double(cpu_after - cpu_before) / 1000.0 / double(messages));
+    }
+
+private:
+    void stamp(std::uint8_t* out, std::uint64_t sequence) const {
+        // Base-32 digits from '0' to 'O': ASCII, so valid UTF-8; 40 bits in 8 bytes.
+        for (std::size_t i = 0; i < stamp_size && i < settings_.size; ++i)
+            out[i] = std::uint8_t('0' + ((sequence >> (5 * i)) & 31));
+    }
+
+    void send_next(Client& client) {
+        const std::size_t id = client.id();
+        const std::uint64_t sequence = next_send_[id]++;
+        stamp(scratch_.data(), sequence);
+        send_times_[id * settings_.inflight + sequence % settings_.inflight] = now_ns();
+        ++outstanding_;
+        client.send(settings_.text ? ws::Opcode::text : ws::Opcode::binary, scratch_);
+    }
+
+    void on_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) override {
+        const std::size_t id = client.id();
+        const std::uint64_t sequence = next_expected_[id];
+        if (sequence == next_send_[id]) die("connection " + std::to_string(id) + ": an echo nobody sent");
+        const ws::Opcode expected_op = settings_.text ? ws::Opcode::text : ws::Opcode::binary;
+        std::uint8_t expected_stamp[stamp_size];
+        stamp(expected_stamp, sequence);
+        const std::size_t stamped = std::min(stamp_size, payload.size());
+        if (op != expected_op || payload.size() != pattern_.size() ||
+            std::memcmp(payload.data(), expected_stamp, stamped) != 0 ||
+            std::memcmp(payload.data() + stamped, pattern_.data() + stamped, payload.size() - stamped) != 0)
+            die("connection " + std::to_string(id) + ": echo of message " + std::to_string(sequence) +
+                " differs from what was sent (" + std::to_string(payload.size()) + " bytes)");
+        ++next_expected_[id];
+        --outstanding_;
+        ++received_;
+        if (measuring_)
+            latencies_.add(now_ns() - send_times_[id * settings_.inflight + sequence % settings_.inflight]);
+        if (sending_) send_next(client);
+    }
+
+    std::vector<std::uint8_t> pattern_;
+    std::vector<std::uint8_t> scratch_;
+    std::vector<std::uint64_t> next_send_;
+    std::vector<std::uint64_t> next_expected_;
+    std::vector<std::int64_t> send_times_;  // [connection][sequence % inflight]
+    LatencySamples latencies_;
+    std::uint64_t received_ = 0;
+    std::uint64_t outstanding_ = 0;
+    bool sending_ = false;
+    bool measuring_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Scenario> make_echo(const Settings& settings) {
+    return std::make_unique<EchoScenario>(settings);
+}
+
+}  // namespace wirechat::bench

@@ -1,0 +1,72 @@
+// Idle connections: how much memory a server spends on a WebSocket that does
+// nothing, and how fast it completes handshakes.
+//
+// The server must be fresh (started just before): its RSS is read before the
+// first connection and again once every connection is open and quiet, and the
+// growth is divided by the number of connections. Then every connection
+// echoes one small message, to prove the server really holds them all, and
+// the RSS is read once more (buffers a server keeps after first use show up
+// there).
+#include <cstring>
+
+#include "scenario.h"
+
+namespace wirechat::bench {
+
+namespace {
+
+constexpr std::size_t probe_size = 16;
+constexpr std::uint8_t probe[probe_size] = {'i', 'd', 'l', 'e', '-', 'p', 'r', 'o',
+                                            'b', 'e', '-', 'e', 'c', 'h', 'o', '!'};
+
+class IdleScenario final : public Scenario {
+public:
+    using Scenario::Scenario;
+
+    void run() override {
+        if (!server_.enabled()) die("the idle scenario needs --server-pid");
+        const std::int64_t rss_before = server_.rss_bytes();
+        const std::int64_t start = now_ns();
+        open_all(120);
+        const double open_s = double(now_ns() - start) / 1e9;
+        idle_for(1.0);  // let the server finish whatever the handshakes started
+        const std::int64_t rss_idle = server_.rss_bytes();
+
+        for (auto& client : clients_) {
+            client->send(ws::Opcode::binary, probe);
+            client->flush();
+        }
+        if (!poll_until([&] { return echoed_ == clients_.size(); }, 60))
+            die("only " + std::to_string(echoed_) + " of " + std::to_string(clients_.size()) +
+                " idle connections echoed");
+        idle_for(0.5);
+        const std::int64_t rss_used = server_.rss_bytes();
+
+        const double n = double(clients_.size());
+        ResultLine("idle")
+            .add("connections", n)
+            .add("handshakes_per_s", n / open_s)
+            .add("rss_before_kib", double(rss_before) / 1024)
+            .add("rss_idle_kib", double(rss_idle) / 1024)
+            .add("bytes_per_idle_conn", double(rss_idle - rss_before) / n)
+            .add("bytes_per_conn_after_echo", double(rss_used - rss_before) / n);
+    }
+
+private:
+    void on_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) override {
+        if (op != ws::Opcode::binary || payload.size() != probe_size ||
+            std::memcmp(payload.data(), probe, probe_size) != 0)
+            die("connection " + std::to_string(client.id()) + ": unexpected message");
+        ++echoed_;
+    }
+
+    std::size_t echoed_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Scenario> make_idle(const Settings& settings) {
+    return std::make_unique<IdleScenario>(settings);
+}
+
+}  // namespace wirechat::bench

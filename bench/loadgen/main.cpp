@@ -1,0 +1,135 @@
+// wirechat-loadgen: the benchmark's own load generator. See bench/README.md.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "scenario.h"
+
+namespace {
+
+using wirechat::bench::Settings;
+
+constexpr const char* usage = R"(usage: wirechat-loadgen SCENARIO --port N [options]
+
+Scenarios (each prints one "RESULT scenario=... key=value ..." line; any
+protocol error, refused handshake, unexpected close or wrong echo exits 1):
+  echo       N connections, each keeping K messages in flight to an echo
+             endpoint; every echo is checked. msgs/s, p50/p99 round trip, and
+             the server's CPU time per message.
+  idle       N connections that stay idle: the server's RSS growth per
+             connection (start the server fresh) and the handshake rate.
+  broadcast  N clients in the chat's lobby; one message at a time, the time
+             until each client has it (p50/p99, all delivered); with --rate,
+             a steady stream and the delivered messages/s.
+
+options:
+  --port N            server port on 127.0.0.1 (required)
+  --path P            WebSocket path (default /echo; broadcast: /)
+  --server-pid PID    read the server's CPU time and RSS from /proc/PID
+  --connections N     (default 100)
+  --size BYTES        echo payload size (default 32)
+  --inflight K        echo messages outstanding per connection (default 1)
+  --text              echo text frames (default binary)
+  --warmup S          echo: seconds before measuring (default 0.5)
+  --duration S        echo, broadcast --rate: seconds measured (default 5)
+  --sources K         connect from 127.0.0.1 .. 127.0.0.K (for > 28,000 connections)
+  --connect-batch N   handshakes in flight while opening (default 256)
+  --rounds N          broadcast: messages timed one by one (default 5)
+  --rate R            broadcast: then R messages/s for --duration seconds
+)";
+
+[[noreturn]] void usage_error(const std::string& message) {
+    std::fprintf(stderr, "wirechat-loadgen: %s (see --help)\n", message.c_str());
+    std::exit(2);
+}
+
+double number(std::string_view flag, std::string_view text) {
+    double value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
+        usage_error(std::string(flag) + ": expected a non-negative number, got '" + std::string(text) + "'");
+    return value;
+}
+
+std::size_t count(std::string_view flag, std::string_view text) {
+    double value = number(flag, text);
+    if (value != double(std::size_t(value))) usage_error(std::string(flag) + ": expected a whole number");
+    return std::size_t(value);
+}
+
+Settings parse(int argc, char** argv, std::string& scenario) {
+    Settings s;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(usage, stdout);
+            std::exit(0);
+        }
+        if (!arg.starts_with("--")) {
+            if (!scenario.empty()) usage_error("unexpected argument '" + std::string(arg) + "'");
+            scenario = arg;
+            continue;
+        }
+        if (arg == "--text") {
+            s.text = true;
+            continue;
+        }
+        if (i + 1 == argc) usage_error(std::string(arg) + " needs a value");
+        std::string_view value = argv[++i];
+        if (arg == "--port") s.port = std::uint16_t(std::min<std::size_t>(count(arg, value), 65535));
+        else if (arg == "--path") s.path = value;
+        else if (arg == "--server-pid") s.server_pid = pid_t(count(arg, value));
+        else if (arg == "--connections") s.connections = count(arg, value);
+        else if (arg == "--size") s.size = count(arg, value);
+        else if (arg == "--inflight") s.inflight = count(arg, value);
+        else if (arg == "--warmup") s.warmup_s = number(arg, value);
+        else if (arg == "--duration") s.duration_s = number(arg, value);
+        else if (arg == "--sources") s.sources = int(std::clamp<std::size_t>(count(arg, value), 1, 254));
+        else if (arg == "--connect-batch") s.connect_batch = std::max<std::size_t>(1, count(arg, value));
+        else if (arg == "--rounds") s.rounds = int(count(arg, value));
+        else if (arg == "--rate") s.rate = number(arg, value);
+        else usage_error("unknown option " + std::string(arg));
+    }
+    if (scenario.empty()) usage_error("which scenario? echo, idle or broadcast");
+    if (s.connections == 0) usage_error("--connections must be at least 1");
+    if (s.path.empty()) s.path = scenario == "broadcast" ? "/" : "/echo";
+    return s;
+}
+
+// Thousands of connections need thousands of descriptors: take the hard limit.
+void raise_fd_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string name;
+    Settings settings = parse(argc, argv, name);
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit();
+    try {
+        std::unique_ptr<wirechat::bench::Scenario> scenario;
+        if (name == "echo") scenario = wirechat::bench::make_echo(settings);
+        else if (name == "idle") scenario = wirechat::bench::make_idle(settings);
+        else if (name == "broadcast") scenario = wirechat::bench::make_broadcast(settings);
+        else usage_error("unknown scenario '" + name + "'");
+        scenario->run();
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wirechat-loadgen: FAILED: %s\n", e.what());
+        return 1;
+    }
+}

@@ -1,0 +1,86 @@
+// What every scenario shares: its settings, a fleet of clients opened with a
+// bounded number of handshakes in flight, loud failure, and the result line.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client.h"
+#include "server_stats.h"
+
+namespace wirechat::bench {
+
+struct Settings {
+    std::uint16_t port = 0;
+    std::string path;               // default depends on the scenario
+    pid_t server_pid = 0;           // 0: no CPU or memory figures
+    std::size_t connections = 100;
+    std::size_t size = 32;          // echo payload bytes
+    std::size_t inflight = 1;       // echo messages outstanding per connection
+    bool text = false;              // echo text frames instead of binary
+    double warmup_s = 0.5;
+    double duration_s = 5;
+    int sources = 1;                // 127.0.0.1 .. 127.0.0.<sources>
+    std::size_t connect_batch = 256;  // handshakes in flight while opening
+    int rounds = 5;                 // broadcast: messages timed one by one
+    double rate = 0;                // broadcast: steady messages/s afterwards (0: none)
+};
+
+class Scenario : public ClientEvents {
+public:
+    explicit Scenario(const Settings& settings);
+    virtual ~Scenario() = default;
+    virtual void run() = 0;
+
+protected:
+    // Opens settings.connections clients; fails the run if that takes longer
+    // than `timeout_s`.
+    void open_all(double timeout_s);
+    // Keep handling events for `seconds`.
+    void idle_for(double seconds);
+    // Handle events until done() or the deadline; false on the deadline.
+    template <class Done>
+    bool poll_until(Done done, double timeout_s) {
+        std::int64_t deadline = now_ns() + std::int64_t(timeout_s * 1e9);
+        while (!done()) {
+            if (now_ns() > deadline) return false;
+            loop_.poll(1);
+        }
+        return true;
+    }
+    [[noreturn]] void die(std::string_view why);
+
+    // ClientEvents: counts opens; any failure ends the run.
+    void on_open(Client& client) override;
+    void on_failure(Client& client, std::string_view why) override;
+    virtual void opened(Client&) {}
+
+    const Settings& settings_;
+    ServerStats server_;
+    ClientLoop loop_;
+    Target target_;
+    std::vector<std::unique_ptr<Client>> clients_;
+    std::size_t open_count_ = 0;
+};
+
+// Prints "RESULT scenario=<name> key=value ..." (what bench/run.sh parses).
+class ResultLine {
+public:
+    explicit ResultLine(std::string_view scenario);
+    ResultLine& add(std::string_view key, double value);
+    ~ResultLine();
+
+private:
+    std::string text_;
+};
+
+std::unique_ptr<Scenario> make_echo(const Settings& settings);
+std::unique_ptr<Scenario> make_idle(const Settings& settings);
+std::unique_ptr<Scenario> make_broadcast(const Settings& settings);
+
+}  // namespace wirechat::bench

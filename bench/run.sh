@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# The benchmark suite: wirechat side by side with its peers, in one run.
+#
+#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR]
+#
+# Servers run pinned to core 0, the load (bench's own wirechat-loadgen, or
+# wrk) on core 1. Each scenario runs every server in turn, on a fresh
+# process, and the whole set is repeated --rounds times, so that a
+# disturbance on the machine hits all servers alike; medians are printed,
+# with ratios wirechat / peer. --quick: tiny sizes, one round, asserts
+# nothing about speed but fails if anything in the suite fails. A peer that
+# is not installed (scripts/setup.sh bench) is skipped with a note.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+quick=0
+rounds=3
+build=build-bench
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        --rounds) rounds=$2; shift ;;
+        --build-dir) build=$2; shift ;;
+        *) echo "usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if [ $quick = 1 ]; then
+    rounds=1 conns=4 warmup=0.1 duration=0.3 idle_conns=200 bcast_clients=50 bcast_rounds=2
+    bcast_rate=10 bcast_duration=1 wrk_seconds=1 wrk_conns=4
+else
+    conns=100 warmup=0.5 duration=4 idle_conns=10000 bcast_clients=10000 bcast_rounds=5
+    bcast_rate=20 bcast_duration=3 wrk_seconds=5 wrk_conns=50
+fi
+
+# Idle connections and broadcast need ~10,000 descriptors on each side.
+ulimit -n "$(ulimit -Hn)"
+
+# ---- build and peers --------------------------------------------------------
+
+if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DWIRECHAT_TESTS=OFF >/dev/null
+fi
+if ! grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$build/CMakeCache.txt"; then
+    echo "bench: note: $build is not a Release build; the figures mean little" >&2
+fi
+cmake --build "$build" -j2 --target wirechat wirechat-loadgen >/dev/null
+cmake --build "$build" -j2 --target lws-echo >/dev/null 2>&1 || true
+loadgen=$build/bench/wirechat-loadgen
+
+peers=""
+if [ -x "$build/bench/lws-echo" ]; then peers="$peers lws"
+else echo "bench: libwebsockets peer SKIPPED (libwebsockets-dev not installed: scripts/setup.sh bench)"; fi
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    (cd bench/peers/node-ws && npm ci --no-audit --no-fund --silent)
+    peers="$peers node"
+else echo "bench: Node ws peer SKIPPED (node/npm not installed)"; fi
+have_nginx=0
+if command -v nginx >/dev/null && command -v wrk >/dev/null; then have_nginx=1
+else echo "bench: static GET SKIPPED (nginx or wrk not installed: scripts/setup.sh bench)"; fi
+
+if [ "$(nproc)" -ge 2 ]; then
+    on_server_core="taskset -c 0"
+    on_load_core="taskset -c 1"
+else
+    on_server_core="" on_load_core=""
+    echo "bench: note: one core only, server and load share it"
+fi
+
+work=$(mktemp -d /tmp/wirechat-bench.XXXXXX)
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- servers ----------------------------------------------------------------
+
+free_port() {
+    local port
+    while :; do
+        port=$((20000 + RANDOM % 10000))  # below the ephemeral range
+        [ -z "$(ss -Htan "sport = :$port")" ] && { echo $port; return; }
+    done
+}
+
+nginx_conf() {  # PORT -> config file serving web/ like wirechat does
+    mkdir -p "$work/nginx"
+    cat > "$work/nginx/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+    include /etc/nginx/mime.types;
+    access_log off;
+    sendfile on;
+    keepalive_requests 1000000;
+    client_body_temp_path $work/nginx/body;
+    proxy_temp_path $work/nginx/proxy;
+    fastcgi_temp_path $work/nginx/fastcgi;
+    uwsgi_temp_path $work/nginx/uwsgi;
+    scgi_temp_path $work/nginx/scgi;
+    server {
+        listen 127.0.0.1:$1;
+        root $root/web;
+        index index.html;
+    }
+}
+CONF
+    echo "$work/nginx/nginx.conf"
+}
+
+# start_server NAME: a fresh server on core 0; sets server_pid and port.
+start_server() {
+    port=$(free_port)
+    local conf=""
+    [ "$1" = nginx ] && conf=$(nginx_conf "$port")
+    # exec: the background job becomes the server, so $! is its PID.
+    case "$1" in
+        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web ;;
+        lws) exec $on_server_core "$build/bench/lws-echo" "$port" ;;
+        node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" ;;
+        nginx) exec $on_server_core nginx -e "$work/nginx/error.log" -c "$conf" ;;
+    esac >"$work/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 100); do
+        [ -n "$(ss -Htln "sport = :$port")" ] && return
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "bench: $1 did not start:" >&2
+    cat "$work/server.log" >&2
+    exit 1
+}
+
+stop_server() {
+    kill "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+
+# ---- measurements -----------------------------------------------------------
+
+# record SCENARIO SERVER RESULT-LINE KEY...: append each KEY's value to its file.
+record() {
+    local scenario=$1 server=$2 line=$3
+    shift 3
+    for key in "$@"; do
+        value=$(printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$key=//p")
+        echo "$value" >> "$work/$scenario.$server.$key"
+    done
+}
+
+loadgen_run() {  # SERVER SCENARIO-NAME LOADGEN-ARGS...: one run, on a fresh server
+    local server=$1 scenario=$2
+    shift 2
+    start_server "$server"
+    local line
+    line=$($on_load_core "$loadgen" "$@" --port "$port" --server-pid "$server_pid" | grep '^RESULT')
+    stop_server
+    echo "  $server: $line"
+    echo "$line"  > "$work/last"
+}
+
+echo_run() {  # SERVER SCENARIO LOADGEN-ARGS...
+    local server=$1 scenario=$2
+    shift 2
+    loadgen_run "$server" "$scenario" echo --connections "$conns" --warmup "$warmup" --duration "$duration" "$@"
+    record "$scenario" "$server" "$(cat "$work/last")" server_cpu_us_per_msg msgs_per_s p50_us p99_us
+}
+
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+
+static_run() {  # SERVER: wrk against GET / and the server's CPU per request
+    start_server "$1"
+    local before after out requests
+    before=$(cpu_ticks "$server_pid")
+    out=$($on_load_core wrk -t1 -c"$wrk_conns" -d"${wrk_seconds}s" "http://127.0.0.1:$port/")
+    after=$(cpu_ticks "$server_pid")
+    stop_server
+    if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+        echo "bench: wrk against $1 saw errors:" >&2
+        echo "$out" >&2
+        exit 1
+    fi
+    requests=$(awk '/requests in/ { print $1 }' <<<"$out")
+    [ "${requests:-0}" -gt 0 ] || { echo "bench: wrk made no request to $1" >&2; exit 1; }
+    local line
+    line="RESULT scenario=static requests=$requests"
+    line="$line req_per_s=$(awk -v r="$requests" -v s="$wrk_seconds" 'BEGIN { printf "%.0f", r / s }')"
+    line="$line server_cpu_us_per_req=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v r="$requests" \
+        'BEGIN { printf "%.4g", t * 1e6 / hz / r }')"
+    echo "  $1: $line"
+    record static "$1" "$line" server_cpu_us_per_req req_per_s
+}
+
+echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $rounds round(s)$([ $quick = 1 ] && echo ', quick')"
+echo "bench: load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$rounds"); do
+    echo "round $round"
+    for server in wirechat $peers; do
+        echo_run "$server" echo32 --size 32
+        echo_run "$server" echo16k --size 16384
+        echo_run "$server" pipelined --size 32 --inflight 16
+        loadgen_run "$server" idle idle --connections "$idle_conns"
+        record idle "$server" "$(cat "$work/last")" bytes_per_idle_conn handshakes_per_s
+    done
+    loadgen_run wirechat broadcast broadcast --connections "$bcast_clients" --rounds "$bcast_rounds" \
+        --rate "$bcast_rate" --duration "$bcast_duration"
+    record broadcast wirechat "$(cat "$work/last")" p50_us p99_us all_delivered_us delivered_per_s \
+        server_cpu_us_per_delivery
+    if [ $have_nginx = 1 ]; then
+        static_run wirechat
+        static_run nginx
+    fi
+done
+
+# ---- the table ----------------------------------------------------------------
+
+median() {  # FILE -> median of its lines
+    [ -s "$1" ] || { echo "-"; return; }
+    sort -g "$1" | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) print "-"; else printf "%.2f\n", a / b }'
+}
+
+# row LABEL SCENARIO KEY PEER...: one line per peer (or one with no peer).
+row() {
+    local label=$1 scenario=$2 key=$3 ours theirs
+    shift 3
+    ours=$(median "$work/$scenario.wirechat.$key")
+    [ $# -gt 0 ] || { echo "| $label | $ours | | | |"; return; }
+    for peer in "$@"; do
+        theirs=$(median "$work/$scenario.$peer.$key")
+        echo "| $label | $ours | $peer | $theirs | $(ratio "$ours" "$theirs") |"
+    done
+}
+
+{
+    echo "| scenario: figure (median of $rounds) | wirechat | peer | peer's | wirechat / peer |"
+    echo "|---|---:|---|---:|---:|"
+    for s in "echo32:echo $conns conns x 32 B" "echo16k:echo $conns conns x 16 KiB" \
+             "pipelined:echo $conns conns x 32 B, 16 in flight"; do
+        id=${s%%:*} label=${s#*:}
+        row "$label: server CPU us/msg" "$id" server_cpu_us_per_msg $peers
+        row "$label: msgs/s" "$id" msgs_per_s $peers
+        row "$label: p50 us" "$id" p50_us $peers
+        row "$label: p99 us" "$id" p99_us $peers
+    done
+    row "idle $idle_conns conns: RSS growth bytes/conn" idle bytes_per_idle_conn $peers
+    row "idle $idle_conns conns: handshakes/s" idle handshakes_per_s $peers
+    row "broadcast to $bcast_clients: p50 us" broadcast p50_us
+    row "broadcast to $bcast_clients: p99 us" broadcast p99_us
+    row "broadcast to $bcast_clients: all delivered us" broadcast all_delivered_us
+    row "broadcast $bcast_rate msg/s to $bcast_clients: deliveries/s" broadcast delivered_per_s
+    row "broadcast $bcast_rate msg/s to $bcast_clients: server CPU us/delivery" broadcast server_cpu_us_per_delivery
+    if [ $have_nginx = 1 ]; then
+        row "static GET /: server CPU us/req" static server_cpu_us_per_req nginx
+        row "static GET /: req/s" static req_per_s nginx
+    fi
+} | tee "$work/table.md"
+[ $quick = 1 ] && echo "bench: quick run complete (speed is not judged in --quick)"
+echo "bench: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
