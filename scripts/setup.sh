@@ -2,14 +2,26 @@
 # Install (from Debian 12 packages) whatever wirechat needs that is missing.
 #   scripts/setup.sh         what building and running the server needs
 #   scripts/setup.sh test    that, plus what the full test run needs
+#   scripts/setup.sh bench   that, plus the benchmark's peers (bench/run.sh)
 set -eu
 
 packages="cmake make g++ pkg-config libssl-dev zlib1g-dev libboost-json1.81-dev"
+# The benchmark's peers and tools: libwebsockets (a C echo server is built
+# against it), nginx and wrk (static GET), perf for profiling, iproute2 for
+# ss (run.sh finds free ports with it). Node's ws peer
+# uses the node and npm already there for the browser test (a nodejs that
+# bundles npm conflicts with Debian's npm package, so neither is listed).
+# The test run includes them because it ends with bench/run.sh --quick.
+bench_packages="libwebsockets-dev nginx wrk linux-perf iproute2"
+if [ "${1:-}" = bench ]; then
+    packages="$packages $bench_packages"
+fi
 if [ "${1:-}" = test ]; then
     # catch2: unit tests; clang + compiler-rt: libFuzzer targets;
     # python3-websockets: an independent WebSocket client for interop tests;
     # chromium: the browser test of the chat page.
     packages="$packages catch2 clang-14 libclang-rt-14-dev python3 python3-websockets chromium"
+    packages="$packages $bench_packages"
 fi
 
 missing=""

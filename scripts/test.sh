@@ -38,4 +38,7 @@ step "browser test (playwright-core + Debian chromium)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 node tests/browser/chat.test.mjs build/wirechat web
 
+step "benchmark suite, quick (proves it runs; judges no speed)"
+bench/run.sh --quick --build-dir build
+
 step "all tests passed"
