@@ -69,8 +69,21 @@ std::size_t count_fields(const http::Request& request, std::string_view name) {
     return count;
 }
 
+// The offers may be spread over several fields: together they are one list.
+std::optional<DeflateAgreement> agree_on_deflate(const http::Request& request, const DeflateOptions& options) {
+    std::string list;
+    for (const http::Header& header : request.headers) {
+        if (!http::iequals(header.name, "Sec-WebSocket-Extensions")) continue;
+        if (!list.empty()) list += ',';
+        list += header.value;
+    }
+    std::optional<std::vector<ExtensionOffer>> offers = parse_extension_offers(list);
+    if (!offers) return std::nullopt;
+    return negotiate_deflate(*offers, options);
+}
+
 HandshakeDecision refuse(int status, std::string reason) {
-    return HandshakeDecision{status, std::move(reason), {}, {}};
+    return HandshakeDecision{status, std::move(reason), {}, {}, {}};
 }
 
 }  // namespace
@@ -121,7 +134,7 @@ HandshakeDecision decide_handshake(const http::Request& request, const Handshake
         }
     }
 
-    HandshakeDecision decision{101, "Switching Protocols", {}, {}};
+    HandshakeDecision decision{101, "Switching Protocols", {}, {}, {}};
     decision.headers.push_back({"Upgrade", "websocket"});
     decision.headers.push_back({"Connection", "Upgrade"});
     decision.headers.push_back({"Sec-WebSocket-Accept", compute_accept(*key)});
@@ -130,6 +143,12 @@ HandshakeDecision decide_handshake(const http::Request& request, const Handshake
             decision.subprotocol = ours;
             decision.headers.push_back({"Sec-WebSocket-Protocol", ours});
             break;
+        }
+    }
+    if (options.deflate) {
+        if (std::optional<DeflateAgreement> agreed = agree_on_deflate(request, *options.deflate)) {
+            decision.deflate = agreed->params;
+            decision.headers.push_back({"Sec-WebSocket-Extensions", std::move(agreed->response)});
         }
     }
     return decision;

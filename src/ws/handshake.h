@@ -3,12 +3,14 @@
 // CLI need to open a connection themselves.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "http/request.h"
+#include "ws/extension_offer.h"
 
 namespace wirechat::ws {
 
@@ -22,15 +24,18 @@ bool wants_upgrade(const http::Request& request);
 struct HandshakeOptions {
     std::vector<std::string> allowed_origins;  // empty: any Origin
     std::vector<std::string> subprotocols;     // what this endpoint speaks, in preference order
+    std::optional<DeflateOptions> deflate;     // permessage-deflate; none: never negotiated
 };
 
 struct HandshakeDecision {
     int status;                         // 101, 400, 403 or 426
     std::string reason;                 // short text for an error body
-    std::vector<http::Header> headers;  // 101: Upgrade, Connection, Sec-WebSocket-Accept and
-                                        // Sec-WebSocket-Protocol if chosen;
+    std::vector<http::Header> headers;  // 101: Upgrade, Connection, Sec-WebSocket-Accept,
+                                        // Sec-WebSocket-Protocol if chosen and
+                                        // Sec-WebSocket-Extensions if agreed;
                                         // 426: Sec-WebSocket-Version: 13
     std::string subprotocol;            // the chosen one, or empty
+    std::optional<DeflateParams> deflate;  // agreed permessage-deflate parameters, or none
 };
 
 HandshakeDecision decide_handshake(const http::Request& request, const HandshakeOptions& options);

@@ -210,3 +210,33 @@ TEST_CASE("client_handshake_request writes a complete upgrade request") {
     CHECK(with_protocols.find("\r\nSec-WebSocket-Protocol: chat, superchat\r\n") != std::string::npos);
     CHECK(with_protocols.ends_with("\r\n\r\n"));
 }
+
+TEST_CASE("permessage-deflate is negotiated only when enabled, across several fields") {
+    http::Request r = good_request();
+    r.headers.push_back({"Sec-WebSocket-Extensions", "x-webkit-deflate-frame"});
+    r.headers.push_back({"sec-websocket-extensions", "permessage-deflate; client_max_window_bits"});
+
+    const ws::HandshakeDecision off = decide_handshake(r, {});
+    REQUIRE(off.status == 101);
+    CHECK_FALSE(off.deflate);
+    CHECK(header_of(off, "Sec-WebSocket-Extensions") == nullptr);
+
+    HandshakeOptions options;
+    options.deflate = ws::DeflateOptions{.client_max_window_bits = 11};
+    const ws::HandshakeDecision on = decide_handshake(r, options);
+    REQUIRE(on.status == 101);
+    REQUIRE(on.deflate);
+    CHECK(on.deflate->server_no_context_takeover);
+    CHECK(on.deflate->client_max_window_bits == 11);
+    REQUIRE(header_of(on, "Sec-WebSocket-Extensions"));
+    CHECK(*header_of(on, "Sec-WebSocket-Extensions") ==
+          "permessage-deflate; server_no_context_takeover; client_max_window_bits=11");
+
+    // Nothing acceptable offered: the handshake still succeeds, uncompressed.
+    remove_field(r, "Sec-WebSocket-Extensions");
+    r.headers.push_back({"Sec-WebSocket-Extensions", "permessage-deflate; server_max_window_bits=99"});
+    const ws::HandshakeDecision declined = decide_handshake(r, options);
+    REQUIRE(declined.status == 101);
+    CHECK_FALSE(declined.deflate);
+    CHECK(header_of(declined, "Sec-WebSocket-Extensions") == nullptr);
+}
