@@ -1,0 +1,26 @@
+// wirechat-cli --json: the chat protocol (docs/protocol.md) for a terminal.
+// Typed lines become envelopes, arriving envelopes become readable lines.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace wirechat::cli {
+
+// "/nick NAME", "/join ROOM" and "/rooms" become those requests; any other
+// line is a new_message. Empty lines are not sent: "" is returned.
+std::string envelope_for_line(std::string_view line);
+std::string nickname_envelope(std::string_view nickname);
+
+// One or more lines (joined by '\n', no trailing newline) for an envelope:
+//   [lobby] alice: hello                        new_message
+//   * you are guest-3 in lobby with alice, guest-3   welcome (then its history)
+//   * joined dev with bob                       joined (then its history)
+//   * you are now alice                         nickname
+//   * in lobby: alice, bob                      presence
+//   * rooms: dev (2), lobby (3)                 rooms
+//   ! bad_nickname: that nickname is taken      error
+// Anything else (another type, or not JSON) is shown as received.
+std::string describe_envelope(std::string_view text);
+
+}  // namespace wirechat::cli
