@@ -24,6 +24,12 @@ constexpr std::size_t max_handshake_response = 8 * 1024;
 // a broken server.
 constexpr std::size_t max_message = 64 * 1024 * 1024;
 
+ws::EndpointOptions endpoint_options() {
+    ws::EndpointOptions options;
+    options.max_message = max_message;
+    return options;
+}
+
 std::string lowercase(std::string_view text) {
     std::string out(text);
     for (char& c : out)
@@ -92,7 +98,7 @@ Client::Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientE
     : loop_(loop),
       events_(events),
       id_(id),
-      endpoint_(ws::Role::client, ws::EndpointOptions{.max_message = max_message}, *this, *this) {
+      endpoint_(ws::Role::client, endpoint_options(), *this, *this) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
     if (source != 0) {
