@@ -8,7 +8,7 @@
 // caught without keeping copies of what was sent.
 #include <sys/resource.h>
 
-#include <cstring>
+#include <algorithm>
 
 #include "latency.h"
 #include "scenario.h"
@@ -105,8 +105,8 @@ private:
         stamp(expected_stamp, sequence);
         const std::size_t stamped = std::min(stamp_size, payload.size());
         if (op != expected_op || payload.size() != pattern_.size() ||
-            std::memcmp(payload.data(), expected_stamp, stamped) != 0 ||
-            std::memcmp(payload.data() + stamped, pattern_.data() + stamped, payload.size() - stamped) != 0)
+            !std::equal(payload.begin(), payload.begin() + std::ptrdiff_t(stamped), expected_stamp) ||
+            !std::equal(payload.begin() + std::ptrdiff_t(stamped), payload.end(), pattern_.begin() + std::ptrdiff_t(stamped)))
             die("connection " + std::to_string(id) + ": echo of message " + std::to_string(sequence) +
                 " differs from what was sent (" + std::to_string(payload.size()) + " bytes)");
         ++next_expected_[id];
