@@ -42,11 +42,12 @@ std::string_view truncate_utf8(std::string_view text, std::size_t limit) {
 
 }  // namespace
 
-Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink)
+Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink,
+                   std::optional<EndpointCompression> compression)
     : role_(role), options_(options), handler_(handler), sink_(sink) {
-    if (options_.compression) {
-        inflater_.emplace(options_.compression->peer_window_bits, options_.compression->peer_keeps_context);
-        deflater_ = options_.compression->deflater;
+    if (compression) {
+        inflater_.emplace(compression->peer_window_bits, compression->peer_keeps_context);
+        deflater_ = compression->deflater;
     }
 }
 

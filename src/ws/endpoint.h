@@ -69,12 +69,14 @@ struct EndpointOptions {
     // Reassembled message size, after inflation for a compressed message;
     // larger -> close 1009.
     std::size_t max_message = 1024 * 1024;
-    std::optional<EndpointCompression> compression;  // none: RSV1 is a protocol error
 };
 
 class Endpoint {
 public:
-    Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink);
+    // `compression` is what the handshake agreed, if anything; without it
+    // RSV1 is a protocol error.
+    Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink,
+             std::optional<EndpointCompression> compression = std::nullopt);
     Endpoint(const Endpoint&) = delete;
     Endpoint& operator=(const Endpoint&) = delete;
 
@@ -104,6 +106,8 @@ public:
     };
     State state() const { return state_; }
     bool can_send() const { return state_ == State::open; }
+    // What compresses our messages, or nullptr without compression.
+    Deflater* compressor() const { return deflater_; }
 
 private:
     static constexpr std::size_t max_close_reason = max_control_payload - 2;

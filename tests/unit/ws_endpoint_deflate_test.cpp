@@ -61,11 +61,8 @@ struct Recorder : EndpointHandler {
 // A server endpoint with compression, fed by hand.
 struct Server {
     explicit Server(std::size_t max_message = 1024 * 1024, int peer_window_bits = 15, bool peer_keeps_context = true)
-        : endpoint(Role::server,
-                   EndpointOptions{.max_message = max_message,
-                                   .compression = EndpointCompression{&deflater, peer_window_bits,
-                                                                      peer_keeps_context}},
-                   recorder, sink) {}
+        : endpoint(Role::server, EndpointOptions{.max_message = max_message}, recorder, sink,
+                   EndpointCompression{&deflater, peer_window_bits, peer_keeps_context}) {}
     void feed(Bytes bytes) { endpoint.feed(bytes); }
     void feed_bytewise(Bytes bytes) {
         for (std::uint8_t& b : bytes) endpoint.feed({&b, 1});
@@ -173,9 +170,9 @@ TEST_CASE("RSV1 is refused where RFC 7692 does not allow it") {
         Sink sink;
         Recorder recorder;
         Deflater deflater(15, 8, false);
-        EndpointOptions options;
-        if (c.compression) options.compression = EndpointCompression{&deflater, 15, true};
-        Endpoint endpoint(Role::server, options, recorder, sink);
+        std::optional<EndpointCompression> compression;
+        if (c.compression) compression = EndpointCompression{&deflater, 15, true};
+        Endpoint endpoint(Role::server, {}, recorder, sink, compression);
         Bytes input = c.input;
         endpoint.feed(input);
         CHECK(recorder.messages.empty());
@@ -266,12 +263,10 @@ TEST_CASE("a compressing client and server talk, with and without context takeov
         Deflater server_deflater(15, 8, false);  // as SharedDeflaters makes it
         Sink to_server, to_client;
         Recorder at_server, at_client;
-        Endpoint client(Role::client,
-                        {.max_message = 1 << 21, .compression = EndpointCompression{&client_deflater, 15, false}},
-                        at_client, to_server);
-        Endpoint server(Role::server,
-                        {.max_message = 1 << 21, .compression = EndpointCompression{&server_deflater, 12, client_keeps}},
-                        at_server, to_client);
+        Endpoint client(Role::client, {.max_message = 1 << 21}, at_client, to_server,
+                        EndpointCompression{&client_deflater, 15, false});
+        Endpoint server(Role::server, {.max_message = 1 << 21}, at_server, to_client,
+                        EndpointCompression{&server_deflater, 12, client_keeps});
         const std::vector<std::string> messages = {chat_like(100), chat_like(100), "", "tiny", chat_like(70000),
                                                    chat_like(1 << 20)};
         for (const std::string& m : messages) client.send_text(m);
