@@ -45,6 +45,8 @@ options:
                           computation, one line per WebSocket frame in each
                           direction (colours only on a terminal)
   --trace=full            the same, with a hex dump of every frame
+  --deflate               compress WebSocket messages (permessage-deflate) with
+                          clients that offer it; off by default
   --reuse-port            let several wirechat processes share the port
                           (SO_REUSEPORT); each has its own chat state
   --help                  show this and exit
@@ -94,6 +96,10 @@ Options parse(int argc, char** argv) {
         }
         if (arg.starts_with("--trace="))
             throw UsageError{"--trace takes no value or =full, not '" + std::string(arg.substr(8)) + "'"};
+        if (arg == "--deflate") {
+            options.deflate = true;
+            continue;
+        }
         if (arg == "--reuse-port") {
             options.share_port = true;
             continue;

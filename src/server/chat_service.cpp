@@ -2,9 +2,12 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "server/ws_session.h"
 #include "ws/close_code.h"
+#include "ws/deflate.h"
 #include "ws/frame_writer.h"
 
 namespace wirechat::server {
@@ -20,11 +23,46 @@ constexpr int flush_interval_ms = 200;
 // that run averaged over 1024 messages per millisecond.
 std::uint64_t first_message_id(std::int64_t wall_ms) { return std::uint64_t(wall_ms) * 1024; }
 
-net::SharedBytes frame_text(std::string_view text) {
-    auto frame = std::make_shared<std::string>();
-    ws::append_frame(*frame, ws::Opcode::text, text);
-    return frame;
-}
+// One broadcast, framed once per way it goes out: plain, and compressed
+// once per compressor its recipients use. The server's compressors keep no
+// context and are shared per window size (ws::SharedDeflaters), so the
+// compressed bytes are the same for every recipient that agreed on the same
+// parameters.
+class BroadcastFrames {
+public:
+    explicit BroadcastFrames(std::string_view envelope)
+        : envelope_(reinterpret_cast<const std::uint8_t*>(envelope.data()), envelope.size()) {}
+
+    const net::SharedBytes& for_compressor(ws::Deflater* deflater) {
+        if (!deflater) return plain();
+        for (const auto& [used, frame] : compressed_)
+            if (used == deflater) return frame;
+        std::optional<std::span<const std::uint8_t>> compressed = deflater->compress_if_smaller(envelope_);
+        return compressed_.emplace_back(deflater, compressed ? frame(*compressed, ws::rsv_compressed) : plain())
+            .second;
+    }
+
+private:
+    const net::SharedBytes& plain() {
+        if (!plain_) plain_ = frame(envelope_, 0);
+        return plain_;
+    }
+
+    static net::SharedBytes frame(std::span<const std::uint8_t> payload, std::uint8_t rsv) {
+        std::uint8_t header[ws::max_frame_header];
+        const std::size_t header_size = ws::write_frame_header(header, true, ws::Opcode::text, payload.size(),
+                                                               nullptr, rsv);
+        auto bytes = std::make_shared<std::string>();
+        bytes->reserve(header_size + payload.size());
+        bytes->append(reinterpret_cast<const char*>(header), header_size);
+        bytes->append(reinterpret_cast<const char*>(payload.data()), payload.size());
+        return bytes;
+    }
+
+    std::span<const std::uint8_t> envelope_;
+    net::SharedBytes plain_;
+    std::vector<std::pair<ws::Deflater*, net::SharedBytes>> compressed_;
+};
 
 }  // namespace
 
@@ -70,10 +108,11 @@ void ChatService::send(app::ClientId to, std::string_view envelope) {
 }
 
 void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view envelope) {
-    net::SharedBytes frame = frame_text(envelope);
+    BroadcastFrames frames(envelope);
     for (app::ClientId id : to) {
         auto it = sessions_.find(id);
-        if (it != sessions_.end() && !too_slow(*it->second)) it->second->send_framed(frame);
+        if (it == sessions_.end() || too_slow(*it->second)) continue;
+        it->second->send_framed(frames.for_compressor(it->second->compressor()));
     }
 }
 

@@ -2,7 +2,8 @@
 //
 // This is where a broadcast becomes bytes: the chat serializes an envelope
 // once, and here it is framed once into a shared buffer that every
-// recipient's output queue references, however many recipients there are.
+// recipient's output queue references, however many recipients there are
+// (once more per window size in use when permessage-deflate is on).
 #pragma once
 
 #include <cstdint>

@@ -202,8 +202,9 @@ bool HttpSession::upgrade(const http::Request& request) {
     send_response(out);
     connection_.loop().timers().cancel(timer_);
     // From here on this session is only waiting to be destroyed.
-    connection_.set_handler(
-        std::make_unique<WsSession>(connection_, route->service, server_.options(), std::move(tracer_)));
+    connection_.set_handler(std::make_unique<WsSession>(connection_, route->service, server_.options(),
+                                                        server_.compression(decision.deflate),
+                                                        std::move(tracer_)));
     return true;
 }
 

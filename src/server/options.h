@@ -37,6 +37,9 @@ struct Options {
     int close_timeout_ms = 5'000;
     // A chat client whose unsent output passes this is closed with 1008.
     std::size_t slow_consumer_bytes = 4 * 1024 * 1024;
+    // --deflate: agree to permessage-deflate (RFC 7692) when a client offers
+    // it. Off by default: see the README ("Compression").
+    bool deflate = false;
     // Graceful shutdown waits at most this long for connections to finish.
     int shutdown_grace_ms = 5'000;
     // --trace: every connection's heads, handshake and frames on stderr.

@@ -8,18 +8,40 @@
 
 namespace wirechat::server {
 
+namespace {
+
+std::optional<ws::DeflateOptions> deflate_options(const Options& options) {
+    if (!options.deflate) return std::nullopt;
+    return ws::DeflateOptions{};
+}
+
+}  // namespace
+
 Server::Server(net::EventLoop& loop, Options options)
     : loop_(loop),
       options_(std::move(options)),
       static_files_(options_.web_dir),
       // The chat names its protocol so that clients can insist on it; plain
       // WebSocket clients that offer nothing are welcome too.
-      chat_handshake_{.allowed_origins = options_.allowed_origins, .subprotocols = {"wirechat.v1"}},
-      echo_handshake_{.allowed_origins = options_.allowed_origins, .subprotocols = {}},
+      chat_handshake_{.allowed_origins = options_.allowed_origins,
+                      .subprotocols = {"wirechat.v1"},
+                      .deflate = deflate_options(options_)},
+      echo_handshake_{.allowed_origins = options_.allowed_origins,
+                      .subprotocols = {},
+                      .deflate = deflate_options(options_)},
       chat_(loop, options_),
       listener_(loop, options_.host, options_.port, options_.share_port, [this](int fd) { accept(fd); }) {}
 
 Server::~Server() { loop_.timers().cancel(grace_timer_); }
+
+std::optional<ws::EndpointCompression> Server::compression(const std::optional<ws::DeflateParams>& agreed) {
+    if (!agreed) return std::nullopt;
+    // negotiate_deflate() always agrees to server_no_context_takeover, which
+    // is what lets the compressor be shared.
+    return ws::EndpointCompression{.deflater = &deflaters_.for_window_bits(agreed->server_max_window_bits),
+                                   .peer_window_bits = agreed->client_max_window_bits,
+                                   .peer_keeps_context = !agreed->client_no_context_takeover};
+}
 
 std::optional<Server::WsRoute> Server::websocket_route(std::string_view path) {
     if (path == "/") return WsRoute{chat_, chat_handshake_};

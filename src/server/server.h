@@ -18,6 +18,8 @@
 #include "server/options.h"
 #include "trace/sink.h"
 #include "trace/tracer.h"
+#include "ws/deflate.h"
+#include "ws/endpoint.h"
 #include "ws/handshake.h"
 
 namespace wirechat::server {
@@ -36,6 +38,9 @@ public:
 
     const Options& options() const { return options_; }
     const http::StaticFiles& static_files() const { return static_files_; }
+    // How a WebSocket compresses, given what its handshake agreed: our
+    // side's compressor is shared by every connection with the same window.
+    std::optional<ws::EndpointCompression> compression(const std::optional<ws::DeflateParams>& agreed);
     bool shutting_down() const { return shutting_down_; }
 
     // A WebSocket endpoint: what speaks there and how it is negotiated.
@@ -57,6 +62,7 @@ private:
     net::EventLoop& loop_;
     Options options_;
     http::StaticFiles static_files_;
+    ws::SharedDeflaters deflaters_;
     ws::HandshakeOptions chat_handshake_;
     ws::HandshakeOptions echo_handshake_;
     ChatService chat_;

@@ -3,13 +3,14 @@
 namespace wirechat::server {
 
 WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options,
+                     std::optional<ws::EndpointCompression> compression,
                      std::unique_ptr<trace::Tracer> tracer)
     : ProtocolHandler(connection),
       service_(service),
       options_(options),
       tracer_(std::move(tracer)),
-      endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = options.max_message}, *this,
-                *this),
+      endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = options.max_message}, *this, *this,
+                compression),
       last_heard_ms_(connection.loop().now_ms()) {
     // One timer serves both purposes. For keepalive it is not re-armed on
     // every message (that would be a heap operation per frame): when it

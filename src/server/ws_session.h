@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "net/connection.h"
 #include "server/options.h"
@@ -20,8 +21,10 @@ class WsSession final : public net::ProtocolHandler,
                         private ws::EndpointHandler,
                         private ws::ByteSink {
 public:
-    // `tracer` (null unless --trace) sees every byte read and written.
+    // `compression`: permessage-deflate as the handshake agreed it, if at
+    // all. `tracer` (null unless --trace) sees every byte read and written.
     WsSession(net::Connection& connection, WsService& service, const Options& options,
+              std::optional<ws::EndpointCompression> compression = std::nullopt,
               std::unique_ptr<trace::Tracer> tracer = nullptr);
     ~WsSession() override;
 
@@ -32,6 +35,9 @@ public:
     // Start the closing handshake; the peer gets close_timeout_ms to answer.
     void close(std::uint16_t code, std::string_view reason);
     bool can_send() const { return endpoint_.can_send(); }
+    // What compresses this session's messages (shared, keeping no context),
+    // or nullptr without compression.
+    ws::Deflater* compressor() const { return endpoint_.compressor(); }
     std::size_t pending_output() const { return connection_.pending_output(); }
 
     // For services that keep per-session state (the chat's client id).

@@ -7,6 +7,10 @@ Starts the server on an ephemeral loopback port, then over /echo: text and binar
 messages of 0 B, 125 B, 126 B, 64 KiB and 1 MiB come back unchanged, a ping is
 answered, and the close handshake ends with code 1000 on both sides. Then the
 chat endpoint: the welcome envelope and a message round trip.
+
+All of it twice: against a plain server, which declines the permessage-deflate
+that python websockets offers, and against one started with --deflate, which
+agrees to it, so every message above also travels compressed both ways.
 """
 import asyncio
 import json
@@ -17,10 +21,10 @@ import sys
 import websockets
 
 
-def start_server(binary, web_dir):
+def start_server(binary, web_dir, extra_args):
     proc = subprocess.Popen(
         [binary, "--host", "127.0.0.1", "--port", "0", "--web", web_dir,
-         "--max-message", str(2 * 1024 * 1024)],
+         "--max-message", str(2 * 1024 * 1024)] + extra_args,
         stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
     if not line.startswith("listening on http://"):
@@ -29,10 +33,22 @@ def start_server(binary, web_dir):
     return proc, int(line.rsplit(":", 1)[1])
 
 
-async def echo_checks(port):
+def check_compression(ws, compressed):
+    agreed = ws.response_headers.get("Sec-WebSocket-Extensions")
+    if compressed:
+        # The server shares its compressor, hence server_no_context_takeover.
+        assert agreed == "permessage-deflate; server_no_context_takeover", agreed
+        assert len(ws.extensions) == 1, ws.extensions
+    else:
+        assert agreed is None, agreed
+        assert not ws.extensions, ws.extensions
+
+
+async def echo_checks(port, compressed):
     sizes = [0, 125, 126, 64 * 1024, 1024 * 1024]
     async with websockets.connect(f"ws://127.0.0.1:{port}/echo", max_size=None,
-                                  compression=None) as ws:
+                                  compression="deflate" if compressed else None) as ws:
+        check_compression(ws, compressed)
         for size in sizes:
             text = "".join(chr(ord("a") + i % 26) for i in range(size))
             await ws.send(text)
@@ -47,8 +63,10 @@ async def echo_checks(port):
     print(f"echo: {len(sizes) * 2} messages round-tripped, ping answered, closed with 1000")
 
 
-async def chat_checks(port):
+async def chat_checks(port, compressed):
+    # Offers permessage-deflate, as python websockets does by default.
     async with websockets.connect(f"ws://127.0.0.1:{port}/") as ws:
+        check_compression(ws, compressed)
         welcome = json.loads(await ws.recv())
         assert welcome["type"] == "welcome", welcome
         await ws.send(json.dumps({"type": "new_message", "payload": "hello from python"}))
@@ -61,16 +79,22 @@ async def chat_checks(port):
     print("chat: welcome received, message broadcast back to its sender")
 
 
-def main():
-    binary, web_dir = sys.argv[1], sys.argv[2]
-    proc, port = start_server(binary, web_dir)
+def run_pass(binary, web_dir, compressed):
+    print("with --deflate:" if compressed else "without compression:")
+    proc, port = start_server(binary, web_dir, ["--deflate"] if compressed else [])
     try:
-        asyncio.run(asyncio.wait_for(echo_checks(port), 30))
-        asyncio.run(asyncio.wait_for(chat_checks(port), 30))
+        asyncio.run(asyncio.wait_for(echo_checks(port, compressed), 30))
+        asyncio.run(asyncio.wait_for(chat_checks(port, compressed), 30))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
     assert proc.returncode == 0, proc.returncode
+
+
+def main():
+    binary, web_dir = sys.argv[1], sys.argv[2]
+    run_pass(binary, web_dir, compressed=False)
+    run_pass(binary, web_dir, compressed=True)
     print("interop OK")
 
 
