@@ -172,7 +172,8 @@ echo_run() {  # SERVER SCENARIO LOADGEN-ARGS...
     local server=$1 scenario=$2
     shift 2
     loadgen_run "$server" "$scenario" echo --connections "$conns" --warmup "$warmup" --duration "$duration" "$@"
-    record "$scenario" "$server" "$(cat "$work/last")" server_cpu_us_per_msg msgs_per_s p50_us p99_us
+    record "$scenario" "$server" "$(cat "$work/last")" server_cpu_us_per_msg server_user_us_per_msg \
+        msgs_per_s p50_us p99_us
 }
 
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
@@ -250,6 +251,7 @@ row() {
              "pipelined:echo $conns conns x 32 B, 16 in flight"; do
         id=${s%%:*} label=${s#*:}
         row "$label: server CPU us/msg" "$id" server_cpu_us_per_msg $peers
+        row "$label: of which user space" "$id" server_user_us_per_msg $peers
         row "$label: msgs/s" "$id" msgs_per_s $peers
         row "$label: p50 us" "$id" p50_us $peers
         row "$label: p99 us" "$id" p99_us $peers

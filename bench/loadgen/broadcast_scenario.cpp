@@ -88,7 +88,7 @@ private:
         const std::int64_t interval = std::int64_t(1e9 / settings_.rate);
         const std::int64_t start = now_ns();
         const std::int64_t end = start + std::int64_t(settings_.duration_s * 1e9);
-        const std::int64_t cpu_before = server_.enabled() ? server_.cpu_ns() : 0;
+        const std::int64_t cpu_before = server_.enabled() ? server_.cpu().total_ns() : 0;
         std::uint64_t sent = 0;
         while (now_ns() < end) {
             while (start + std::int64_t(sent) * interval <= now_ns()) {
@@ -104,7 +104,7 @@ private:
             die("steady: " + std::to_string(steady_delivered_) + " of " + std::to_string(expected) +
                 " deliveries arrived");
         const double elapsed = double(now_ns() - start) / 1e9;
-        const std::int64_t cpu_after = server_.enabled() ? server_.cpu_ns() : 0;
+        const std::int64_t cpu_after = server_.enabled() ? server_.cpu().total_ns() : 0;
         for (std::size_t id = 0; id < clients_.size(); ++id)
             if (steady_seen_[id] != sent) die("steady: a client got a message twice or not at all");
         line.add("steady_sent", double(sent)).add("delivered_per_s", double(expected) / elapsed);

@@ -49,7 +49,7 @@ public:
         idle_for(settings_.warmup_s);
 
         const std::uint64_t received_before = received_;
-        const std::int64_t cpu_before = server_.enabled() ? server_.cpu_ns() : 0;
+        const ServerStats::Cpu cpu_before = server_.enabled() ? server_.cpu() : ServerStats::Cpu{};
         const double self_before = cpu_seconds_of_self();
         const std::int64_t start = now_ns();
         measuring_ = true;
@@ -57,7 +57,7 @@ public:
         idle_for(settings_.duration_s);
         measuring_ = false;
         const std::int64_t elapsed = now_ns() - start;
-        const std::int64_t cpu_after = server_.enabled() ? server_.cpu_ns() : 0;
+        const ServerStats::Cpu cpu_after = server_.enabled() ? server_.cpu() : ServerStats::Cpu{};
         const double self_cpu = cpu_seconds_of_self() - self_before;
         const std::uint64_t messages = received_ - received_before;
 
@@ -76,8 +76,12 @@ public:
             .add("p50_us", latencies_.percentile_us(50))
             .add("p99_us", latencies_.percentile_us(99))
             .add("client_cpu_us_per_msg", self_cpu * 1e6 / double(messages));
-        if (server_.enabled())
-            line.add("server_cpu_us_per_msg", double(cpu_after - cpu_before) / 1000.0 / double(messages));
+        if (server_.enabled()) {
+            const double per_message_us = 1000.0 * double(messages);
+            line.add("server_cpu_us_per_msg",
+                     double(cpu_after.total_ns() - cpu_before.total_ns()) / per_message_us)
+                .add("server_user_us_per_msg", double(cpu_after.user_ns - cpu_before.user_ns) / per_message_us);
+        }
     }
 
 private:

@@ -26,7 +26,7 @@ std::string read_proc(pid_t pid, const char* file) {
 
 }  // namespace
 
-std::int64_t ServerStats::cpu_ns() const {
+ServerStats::Cpu ServerStats::cpu() const {
     std::string text = read_proc(pid_, "stat");
     // The command name may contain spaces and parentheses: fields are counted
     // from the last ')'. utime and stime are fields 14 and 15 of the line.
@@ -44,7 +44,8 @@ std::int64_t ServerStats::cpu_ns() const {
         ++p;
     }
     static const long ticks_per_second = sysconf(_SC_CLK_TCK);
-    return (utime + stime) * (1'000'000'000 / ticks_per_second);
+    const std::int64_t tick_ns = 1'000'000'000 / ticks_per_second;
+    return {utime * tick_ns, stime * tick_ns};
 }
 
 std::int64_t ServerStats::rss_bytes() const {

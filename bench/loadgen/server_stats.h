@@ -15,9 +15,16 @@ public:
     explicit ServerStats(pid_t pid) : pid_(pid) {}
 
     bool enabled() const { return pid_ > 0; }
-    // utime + stime of the whole process, in nanoseconds (kernel tick
-    // resolution, typically 10 ms: measure for long enough).
-    std::int64_t cpu_ns() const;
+    // CPU time of the whole process (all threads), in nanoseconds, at the
+    // kernel's tick resolution (typically 10 ms: measure for long enough).
+    // User time is where servers differ; system time is mostly TCP, which
+    // every server pays alike.
+    struct Cpu {
+        std::int64_t user_ns = 0;
+        std::int64_t system_ns = 0;
+        std::int64_t total_ns() const { return user_ns + system_ns; }
+    };
+    Cpu cpu() const;
     // VmRSS in bytes.
     std::int64_t rss_bytes() const;
 
