@@ -15,6 +15,13 @@ using harness::Socket;
 TEST_CASE("running out of file descriptors does not stop the server") {
     // The server itself needs a handful (epoll, listener, signalfd, the
     // reserve descriptor, stdio); 40 leaves room for ~30 clients.
+#ifdef WIRECHAT_SANITIZED
+    // UBSan's vptr check probes memory through a pipe, which fails when the
+    // process has no descriptor left, and reports a false error. The Release
+    // run of this test covers it.
+    WARN("skipped in a sanitizer build");
+    return;
+#endif
     ServerProcess server({}, 40);
     std::vector<std::unique_ptr<Socket>> hogs;
     for (int i = 0; i < 60; ++i) hogs.push_back(std::make_unique<Socket>(server.port()));
@@ -71,7 +78,12 @@ TEST_CASE("a client that sends but never reads has bounded memory on the server"
     }
     INFO("sent " << (sent >> 20) << " MiB before the server stopped reading");
     CHECK(sent < (64u << 20));
-    CHECK(server.rss_kib() - before < 16 * 1024);
+#ifdef WIRECHAT_SANITIZED
+    const long bound_kib = 48 * 1024;  // ASan keeps freed memory in quarantine
+#else
+    const long bound_kib = 16 * 1024;
+#endif
+    CHECK(server.rss_kib() - before < bound_kib);
     // Meanwhile everybody else is served.
     Socket other(server.port());
     other.send(harness::get("/missing"));
