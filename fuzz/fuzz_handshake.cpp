@@ -5,8 +5,12 @@
 // SHA1 for the accept value). So the result is either a 101 with exactly the
 // right Sec-WebSocket-Accept, or a 4xx without one: never both, never neither.
 //
+// permessage-deflate (RFC 7692) never changes whether a handshake succeeds:
+// if agreed, the answer carries one well-formed permessage-deflate response.
+//
 // Input: one option byte (bit 0: restrict origins, bit 1: offer
-// subprotocols), then the request bytes.
+// subprotocols, bit 2: offer permessage-deflate, bits 4-6: the client window
+// we ask for), then the request bytes.
 #include <openssl/sha.h>
 
 #include <cstddef>
@@ -17,6 +21,7 @@
 
 #include "fuzz_support.h"
 #include "http/request_parser.h"
+#include "ws/extension_offer.h"
 #include "ws/handshake.h"
 
 using namespace wirechat;
@@ -155,9 +160,27 @@ const std::string* find_field(const std::vector<http::Header>& headers, std::str
     return nullptr;
 }
 
+// The agreed extension, as the client will read it back.
+void check_deflate(const ws::HandshakeDecision& decision, const ws::HandshakeOptions& options) {
+    const std::string* response = find_field(decision.headers, "Sec-WebSocket-Extensions");
+    FUZZ_CHECK(!decision.deflate || decision.status == 101);
+    FUZZ_CHECK(bool(response) == bool(decision.deflate));
+    if (!decision.deflate) return;
+    FUZZ_CHECK(options.deflate.has_value());
+    const auto offers = ws::parse_extension_offers(*response);
+    FUZZ_CHECK(offers && offers->size() == 1 && (*offers)[0].name == "permessage-deflate");
+    const ws::DeflateParams& params = *decision.deflate;
+    FUZZ_CHECK(params.server_no_context_takeover);
+    FUZZ_CHECK(params.server_max_window_bits >= 8 && params.server_max_window_bits <= 15);
+    FUZZ_CHECK(params.client_max_window_bits >= 8 && params.client_max_window_bits <= 15);
+    FUZZ_CHECK(params.client_max_window_bits <= options.deflate->client_max_window_bits ||
+               params.client_max_window_bits == 15);
+}
+
 void check_decision(const http::Request& request, const ws::HandshakeOptions& options) {
     const ws::HandshakeDecision decision = ws::decide_handshake(request, options);
     const Expected expected = expected_decision(request, options);
+    check_deflate(decision, options);
     FUZZ_CHECK(decision.status == expected.status);
     FUZZ_CHECK(decision.subprotocol == expected.subprotocol);
     const std::string* accept = find_field(decision.headers, "Sec-WebSocket-Accept");
@@ -184,6 +207,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ws::HandshakeOptions options;
     if (data[0] & 1) options.allowed_origins = {"http://localhost:3000", "https://Chat.Example"};
     if (data[0] & 2) options.subprotocols = {"wirechat.v1", "wirechat"};
+    if (data[0] & 4) options.deflate = ws::DeflateOptions{.client_max_window_bits = 8 + (data[0] >> 4) % 8};
 
     http::RequestParser parser;
     const http::ParseResult r = parser.feed(fuzz::as_text({data + 1, size - 1}));
