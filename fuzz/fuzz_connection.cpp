@@ -4,6 +4,7 @@
 // input's own chunking and no sockets. Requests before the upgrade are
 // pipelined HTTP; the bytes after the upgrade's head go to the endpoint.
 //
+// permessage-deflate is offered, as `wirechat --deflate` does.
 // Properties: the handshake is answered exactly once; once upgraded, the
 // parser sees no more bytes; everything the endpoint writes is well-formed
 // server output (ws_output.h) and every text frame the chat sends is a JSON
@@ -19,6 +20,7 @@
 #include "fuzz_support.h"
 #include "http/request_parser.h"
 #include "ws/close_code.h"
+#include "ws/deflate.h"
 #include "ws/endpoint.h"
 #include "ws/handshake.h"
 #include "ws_output.h"
@@ -33,7 +35,10 @@ constexpr std::int64_t now_ms = 1'700'000'000'000;
 // The WebSocket half: what WsSession and ChatService do for one session.
 class Session final : public ws::EndpointHandler, public ws::ByteSink, public app::Transport {
 public:
-    Session() : chat_(*this, app::ChatOptions{.max_envelope_bytes = 512}, 1) {
+    explicit Session(std::optional<ws::EndpointCompression> compression)
+        : chat_(*this, app::ChatOptions{.max_envelope_bytes = 512}, 1),
+          endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = 4096}, *this, *this,
+                    compression) {
         chat_.connect(client, now_ms);
     }
 
@@ -71,7 +76,7 @@ private:
     std::vector<std::uint8_t> output_;
     bool closed_ = false;
     app::Chat chat_;
-    ws::Endpoint endpoint_{ws::Role::server, ws::EndpointOptions{.max_message = 4096}, *this, *this};
+    ws::Endpoint endpoint_;
 };
 
 }  // namespace
@@ -80,7 +85,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::Chunker chunker({data, size});
     std::vector<std::uint8_t> buffer(chunker.payload().begin(), chunker.payload().end());
     const ws::HandshakeOptions handshake{.allowed_origins = {"http://localhost:3000"},
-                                         .subprotocols = {"wirechat.v1"}};
+                                         .subprotocols = {"wirechat.v1"},
+                                         .deflate = ws::DeflateOptions{}};
+    // As the server with --deflate: one compressor per window size.
+    ws::SharedDeflaters deflaters;
+    std::optional<ws::Inflater> our_messages;
 
     http::RequestParser parser(http::ParserLimits{.max_body = 4096});
     std::optional<Session> session;
@@ -100,7 +109,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 const ws::HandshakeDecision decision = ws::decide_handshake(parser.request(), handshake);
                 ++answered;
                 http_done = true;
-                if (decision.status == 101) session.emplace();
+                if (decision.status != 101) continue;
+                std::optional<ws::EndpointCompression> compression;
+                if (const auto& agreed = decision.deflate) {
+                    compression = ws::EndpointCompression{
+                        .deflater = &deflaters.for_window_bits(agreed->server_max_window_bits),
+                        .peer_window_bits = agreed->client_max_window_bits,
+                        .peer_keeps_context = !agreed->client_no_context_takeover};
+                    our_messages.emplace(15, false);
+                }
+                session.emplace(compression);
             } else if (r.event == http::ParseEvent::message_complete) {
                 ++answered;
                 parser.reset();
@@ -112,7 +130,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (session) {
         FUZZ_CHECK(answered >= 1);
-        const auto texts = fuzz::check_endpoint_output(session->output(), ws::Role::server);
+        const auto texts = fuzz::check_endpoint_output(session->output(), ws::Role::server,
+                                                       our_messages ? &*our_messages : nullptr);
         for (const auto& text : texts) {
             boost::system::error_code ec;
             FUZZ_CHECK(boost::json::parse(fuzz::as_text(text), ec).is_object() && !ec);
