@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "deflate_answer.h"
 #include "ws/handshake.h"
 
 namespace wirechat::bench {
@@ -98,7 +99,7 @@ Client::Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientE
     : loop_(loop),
       events_(events),
       id_(id),
-      endpoint_(ws::Role::client, endpoint_options(), *this, *this) {
+      offer_deflate_(target.deflate) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
     if (source != 0) {
@@ -112,6 +113,11 @@ Client::Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientE
     }
     key_ = ws::make_client_key();
     handshake_ = ws::client_handshake_request(target.host_port, target.path, key_);
+    if (offer_deflate_) {
+        // One more field before the blank line that ends the request.
+        handshake_.insert(handshake_.size() - 2,
+                          "Sec-WebSocket-Extensions: " + std::string(deflate_offer) + "\r\n");
+    }
     int rc = connect(fd_, reinterpret_cast<const sockaddr*>(&target.address), sizeof target.address);
     if (rc != 0 && errno != EINPROGRESS)
         throw std::system_error(errno, std::generic_category(), "connect");
@@ -162,8 +168,12 @@ void Client::read_available() {
         ssize_t n = ::read(fd_, buffer.data(), buffer.size());
         if (n > 0) {
             std::span<std::uint8_t> bytes = buffer.first(std::size_t(n));
-            if (state_ == State::handshaking) read_handshake(bytes);
-            else endpoint_.feed(bytes);
+            if (state_ == State::handshaking) {
+                read_handshake(bytes);
+            } else {
+                loop_.count_frame_bytes(bytes.size());
+                endpoint_->feed(bytes);
+            }
             flush();  // the answers the scenario queued while handling them
             if (std::size_t(n) < buffer.size()) return;
             continue;
@@ -188,6 +198,23 @@ void Client::read_handshake(std::span<std::uint8_t> bytes) {
         return fail("upgrade refused: " + std::string(head.substr(0, head.find('\r'))));
     if (field_value(head, "sec-websocket-accept") != ws::compute_accept(key_))
         return fail("wrong Sec-WebSocket-Accept");
+    std::optional<ws::EndpointCompression> compression;
+    std::string_view extensions = field_value(head, "sec-websocket-extensions");
+    if (offer_deflate_) {
+        if (extensions.empty()) return fail("the server did not agree to permessage-deflate");
+        std::string why;
+        std::optional<ws::DeflateParams> agreed = read_deflate_answer(extensions, why);
+        if (!agreed) return fail(why);
+        compression = ws::EndpointCompression{
+            .deflater = &loop_.deflaters().for_window_bits(agreed->client_max_window_bits),
+            .peer_window_bits = agreed->server_max_window_bits,
+            .peer_keeps_context = !agreed->server_no_context_takeover};
+    } else if (!extensions.empty()) {
+        return fail("the server answered with extensions that were not offered: " + std::string(extensions));
+    }
+    // The bases are private: converted here, where that is allowed.
+    endpoint_.emplace(ws::Role::client, endpoint_options(), static_cast<ws::EndpointHandler&>(*this),
+                      static_cast<ws::ByteSink&>(*this), compression);
     state_ = State::open;
     std::size_t body = end + 4;
     std::size_t rest = handshake_.size() - body;
@@ -196,17 +223,20 @@ void Client::read_handshake(std::span<std::uint8_t> bytes) {
     std::string().swap(handshake_);
     std::string().swap(key_);
     events_.on_open(*this);
-    if (!frames.empty() && state_ == State::open) endpoint_.feed(frames);
+    if (!frames.empty() && state_ == State::open) {
+        loop_.count_frame_bytes(frames.size());
+        endpoint_->feed(frames);
+    }
 }
 
 void Client::send(ws::Opcode op, std::span<const std::uint8_t> payload) {
     if (state_ != State::open) return;
-    endpoint_.send(op, payload);
+    endpoint_->send(op, payload);
 }
 
 void Client::send_text(std::string_view text) {
     if (state_ != State::open) return;
-    endpoint_.send_text(text);
+    endpoint_->send_text(text);
 }
 
 void Client::write(std::span<const std::uint8_t> bytes) {

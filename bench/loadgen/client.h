@@ -5,14 +5,16 @@
 // frames are queued in a per-connection buffer and leave in one write per
 // readiness event, and reads go into one buffer shared by every connection.
 // Anything unexpected (a refused handshake, a close the benchmark did not
-// ask for, a protocol error) is reported to ClientEvents::on_failure: a
-// benchmark that silently loses connections would report flattering numbers.
+// ask for, a protocol error, compression asked for and not agreed) is
+// reported to ClientEvents::on_failure: a benchmark that silently loses
+// connections, or silently runs uncompressed, would report flattering numbers.
 #pragma once
 
 #include <netinet/in.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +31,8 @@ struct Target {
     sockaddr_in address{};
     std::string host_port;  // for the Host field
     std::string path;
+    // Offer permessage-deflate, and fail any connection whose server declines.
+    bool deflate = false;
 };
 
 class ClientEvents {
@@ -85,15 +89,17 @@ private:
     std::size_t id_;
     int fd_ = -1;
     State state_ = State::connecting;
+    bool offer_deflate_;
     std::string key_;
     std::string handshake_;  // the response head, until it is complete
-    ws::Endpoint endpoint_;
+    // Created when the handshake completes: only then is compression known.
+    std::optional<ws::Endpoint> endpoint_;
     std::vector<std::uint8_t> output_;
     std::size_t output_sent_ = 0;
     bool watching_output_ = false;
 };
 
-// One epoll instance and the read buffer every client shares.
+// One epoll instance, and the read buffer and compressors every client shares.
 class ClientLoop {
 public:
     ClientLoop();
@@ -106,10 +112,22 @@ public:
 
     int epoll_fd() const { return epoll_fd_; }
     std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+    // A client may always compress each message on its own, even where it
+    // was allowed to keep context (RFC 7692 7.1.1: the parameters forbid
+    // context takeover, nothing requires it), so one compressor per window
+    // size serves every client of this thread and 10,000 connections do not
+    // need 10,000 compressors. The server still sees a browser's offer.
+    ws::SharedDeflaters& deflaters() { return deflaters_; }
+    // WebSocket bytes read by all clients (handshakes excluded): the wire
+    // size of what the server sent, compressed or not.
+    std::uint64_t frame_bytes_read() const { return frame_bytes_read_; }
+    void count_frame_bytes(std::size_t n) { frame_bytes_read_ += n; }
 
 private:
     int epoll_fd_;
     std::vector<std::uint8_t> read_buffer_;
+    ws::SharedDeflaters deflaters_;
+    std::uint64_t frame_bytes_read_ = 0;
 };
 
 // Monotonic nanoseconds.

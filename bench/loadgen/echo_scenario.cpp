@@ -3,21 +3,21 @@
 // connection come back in order, so a ring of send times per connection
 // gives each message's round trip.
 //
-// Every payload is a fixed pattern whose first bytes carry the message's
-// sequence number, so a lost, duplicated, reordered or corrupted echo is
-// caught without keeping copies of what was sent.
+// Every payload is fixed apart from a stamp with the message's sequence
+// number (payload.h), so a lost, duplicated, reordered or corrupted echo is
+// caught without keeping copies of what was sent. With --deflate the echoes
+// come back compressed, and the bytes read per echo show by how much.
 #include <sys/resource.h>
 
 #include <algorithm>
 
 #include "latency.h"
+#include "payload.h"
 #include "scenario.h"
 
 namespace wirechat::bench {
 
 namespace {
-
-constexpr std::size_t stamp_size = 8;
 
 double cpu_seconds_of_self() {
     rusage usage{};
@@ -30,10 +30,9 @@ class EchoScenario final : public Scenario {
 public:
     explicit EchoScenario(const Settings& settings) : Scenario(settings) {
         if (settings_.inflight == 0) die("--inflight must be at least 1");
-        // Printable ASCII, so the same bytes are valid text frames.
-        pattern_.resize(settings_.size);
-        for (std::size_t i = 0; i < pattern_.size(); ++i) pattern_[i] = std::uint8_t('A' + (i * 7) % 26);
-        scratch_ = pattern_;
+        // ASCII either way, so the same bytes are valid text frames.
+        sent_ = settings_.json ? json_payload(settings_.size) : pattern_payload(settings_.size);
+        expected_ = sent_;
         next_send_.assign(settings_.connections, 0);
         next_expected_.assign(settings_.connections, 0);
         send_times_.assign(settings_.connections * settings_.inflight, 0);
@@ -49,6 +48,7 @@ public:
         idle_for(settings_.warmup_s);
 
         const std::uint64_t received_before = received_;
+        const std::uint64_t wire_before = loop_.frame_bytes_read();
         const ServerStats::Cpu cpu_before = server_.enabled() ? server_.cpu() : ServerStats::Cpu{};
         const double self_before = cpu_seconds_of_self();
         const std::int64_t start = now_ns();
@@ -60,6 +60,7 @@ public:
         const ServerStats::Cpu cpu_after = server_.enabled() ? server_.cpu() : ServerStats::Cpu{};
         const double self_cpu = cpu_seconds_of_self() - self_before;
         const std::uint64_t messages = received_ - received_before;
+        const std::uint64_t wire_bytes = loop_.frame_bytes_read() - wire_before;
 
         // Every message sent must come back before we call the run good.
         sending_ = false;
@@ -75,6 +76,7 @@ public:
             .add("msgs_per_s", double(messages) / (double(elapsed) / 1e9))
             .add("p50_us", latencies_.percentile_us(50))
             .add("p99_us", latencies_.percentile_us(99))
+            .add("wire_bytes_per_echo", double(wire_bytes) / double(messages))
             .add("client_cpu_us_per_msg", self_cpu * 1e6 / double(messages));
         if (server_.enabled()) {
             const double per_message_us = 1000.0 * double(messages);
@@ -85,19 +87,13 @@ public:
     }
 
 private:
-    void stamp(std::uint8_t* out, std::uint64_t sequence) const {
-        // Base-32 digits from '0' to 'O': ASCII, so valid UTF-8; 40 bits in 8 bytes.
-        for (std::size_t i = 0; i < stamp_size && i < settings_.size; ++i)
-            out[i] = std::uint8_t('0' + ((sequence >> (5 * i)) & 31));
-    }
-
     void send_next(Client& client) {
         const std::size_t id = client.id();
         const std::uint64_t sequence = next_send_[id]++;
-        stamp(scratch_.data(), sequence);
+        stamp(sent_, sequence);
         send_times_[id * settings_.inflight + sequence % settings_.inflight] = now_ns();
         ++outstanding_;
-        client.send(settings_.text ? ws::Opcode::text : ws::Opcode::binary, scratch_);
+        client.send(settings_.text ? ws::Opcode::text : ws::Opcode::binary, sent_.bytes);
     }
 
     void on_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) override {
@@ -105,12 +101,8 @@ private:
         const std::uint64_t sequence = next_expected_[id];
         if (sequence == next_send_[id]) die("connection " + std::to_string(id) + ": an echo nobody sent");
         const ws::Opcode expected_op = settings_.text ? ws::Opcode::text : ws::Opcode::binary;
-        std::uint8_t expected_stamp[stamp_size];
-        stamp(expected_stamp, sequence);
-        const std::size_t stamped = std::min(stamp_size, payload.size());
-        if (op != expected_op || payload.size() != pattern_.size() ||
-            !std::equal(payload.begin(), payload.begin() + std::ptrdiff_t(stamped), expected_stamp) ||
-            !std::equal(payload.begin() + std::ptrdiff_t(stamped), payload.end(), pattern_.begin() + std::ptrdiff_t(stamped)))
+        stamp(expected_, sequence);
+        if (op != expected_op || !std::equal(payload.begin(), payload.end(), expected_.bytes.begin(), expected_.bytes.end()))
             die("connection " + std::to_string(id) + ": echo of message " + std::to_string(sequence) +
                 " differs from what was sent (" + std::to_string(payload.size()) + " bytes)");
         ++next_expected_[id];
@@ -121,8 +113,8 @@ private:
         if (sending_) send_next(client);
     }
 
-    std::vector<std::uint8_t> pattern_;
-    std::vector<std::uint8_t> scratch_;
+    Payload sent_;      // stamped with the next message to send
+    Payload expected_;  // stamped with the next echo expected
     std::vector<std::uint64_t> next_send_;
     std::vector<std::uint64_t> next_expected_;
     std::vector<std::int64_t> send_times_;  // [connection][sequence % inflight]

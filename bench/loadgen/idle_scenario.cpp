@@ -4,24 +4,38 @@
 // The server must be fresh (started just before): its RSS is read before the
 // first connection and again once every connection is open and quiet, and the
 // growth is divided by the number of connections. Then every connection
-// echoes one small message, to prove the server really holds them all, and
-// the RSS is read once more (buffers a server keeps after first use show up
-// there).
-#include <cstring>
+// echoes one message, to prove the server really holds them all, and the RSS
+// is read once more (buffers a server keeps after first use show up there).
+// With --deflate --json that message is compressed both ways, so the second
+// figure includes what a server keeps per connection once it has inflated
+// and deflated a message: that is the idle cost of compression.
+#include <algorithm>
 
+#include "payload.h"
 #include "scenario.h"
+#include "ws/deflate.h"
 
 namespace wirechat::bench {
 
 namespace {
 
-constexpr std::size_t probe_size = 16;
-constexpr std::uint8_t probe[probe_size] = {'i', 'd', 'l', 'e', '-', 'p', 'r', 'o',
-                                            'b', 'e', '-', 'e', 'c', 'h', 'o', '!'};
+constexpr std::size_t small_probe_size = 16;
+constexpr std::uint8_t small_probe[small_probe_size] = {'i', 'd', 'l', 'e', '-', 'p', 'r', 'o',
+                                                        'b', 'e', '-', 'e', 'c', 'h', 'o', '!'};
 
 class IdleScenario final : public Scenario {
 public:
-    using Scenario::Scenario;
+    explicit IdleScenario(const Settings& settings) : Scenario(settings) {
+        if (settings_.json) {
+            probe_ = json_payload(settings_.size).bytes;
+            probe_op_ = ws::Opcode::text;
+        } else {
+            probe_.assign(small_probe, small_probe + small_probe_size);
+        }
+        if (settings_.deflate && probe_.size() < ws::min_compressed_message)
+            die("idle --deflate needs --json --size " + std::to_string(ws::min_compressed_message) +
+                " or more, or the probe goes out uncompressed");
+    }
 
     void run() override {
         if (!server_.enabled()) die("the idle scenario needs --server-pid");
@@ -33,7 +47,7 @@ public:
         const std::int64_t rss_idle = server_.rss_bytes();
 
         for (auto& client : clients_) {
-            client->send(ws::Opcode::binary, probe);
+            client->send(probe_op_, probe_);
             client->flush();
         }
         if (!poll_until([&] { return echoed_ == clients_.size(); }, 60))
@@ -54,12 +68,13 @@ public:
 
 private:
     void on_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) override {
-        if (op != ws::Opcode::binary || payload.size() != probe_size ||
-            std::memcmp(payload.data(), probe, probe_size) != 0)
+        if (op != probe_op_ || !std::equal(payload.begin(), payload.end(), probe_.begin(), probe_.end()))
             die("connection " + std::to_string(client.id()) + ": unexpected message");
         ++echoed_;
     }
 
+    std::vector<std::uint8_t> probe_;
+    ws::Opcode probe_op_ = ws::Opcode::binary;
     std::size_t echoed_ = 0;
 };
 

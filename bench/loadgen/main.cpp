@@ -38,6 +38,12 @@ options:
   --size BYTES        echo payload size (default 32)
   --inflight K        echo messages outstanding per connection (default 1)
   --text              echo text frames (default binary)
+  --json              echo, idle: JSON-like chat text of --size bytes (text
+                      frames) that compresses like real chat traffic; idle
+                      sends it instead of its 16-byte probe
+  --deflate           offer permessage-deflate as browsers do; a server that
+                      does not agree fails the run (wire_bytes_per_echo in
+                      the echo result shows how much the echoes shrank)
   --warmup S          echo: seconds before measuring (default 0.5)
   --duration S        echo, broadcast --rate: seconds measured (default 5)
   --sources K         connect from 127.0.0.1 .. 127.0.0.K (for > 28,000 connections)
@@ -80,6 +86,14 @@ Settings parse(int argc, char** argv, std::string& scenario) {
         }
         if (arg == "--text") {
             s.text = true;
+            continue;
+        }
+        if (arg == "--json") {
+            s.json = s.text = true;
+            continue;
+        }
+        if (arg == "--deflate") {
+            s.deflate = true;
             continue;
         }
         if (i + 1 == argc) usage_error(std::string(arg) + " needs a value");

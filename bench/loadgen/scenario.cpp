@@ -9,7 +9,9 @@
 namespace wirechat::bench {
 
 Scenario::Scenario(const Settings& settings)
-    : settings_(settings), server_(settings.server_pid), target_(make_target(settings.port, settings.path)) {}
+    : settings_(settings), server_(settings.server_pid), target_(make_target(settings.port, settings.path)) {
+    target_.deflate = settings.deflate;
+}
 
 void Scenario::open_all(double timeout_s) {
     const std::size_t n = settings_.connections;

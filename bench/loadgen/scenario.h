@@ -23,6 +23,8 @@ struct Settings {
     std::size_t size = 32;          // echo payload bytes
     std::size_t inflight = 1;       // echo messages outstanding per connection
     bool text = false;              // echo text frames instead of binary
+    bool json = false;              // echo, idle: JSON-like text payloads (implies text)
+    bool deflate = false;           // offer permessage-deflate; a server that declines fails the run
     double warmup_s = 0.5;
     double duration_s = 5;
     int sources = 1;                // 127.0.0.1 .. 127.0.0.<sources>
