@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: wirechat side by side with its peers, in one run.
 #
-#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR]
+#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate]
 #
 # Servers run pinned to core 0, the load (bench's own wirechat-loadgen, or
 # wrk) on core 1. Each scenario runs every server in turn, on a fresh
@@ -10,6 +10,9 @@
 # with ratios wirechat / peer. --quick: tiny sizes, one round, asserts
 # nothing about speed but fails if anything in the suite fails. A peer that
 # is not installed (scripts/setup.sh bench) is skipped with a note.
+# Two sections, each with its own table: base (every scenario, compression
+# off as it is by default) and deflate (permessage-deflate on and off,
+# wirechat --deflate against Node's ws set up the same way); --only picks one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -17,15 +20,26 @@ root=$PWD
 quick=0
 rounds=3
 build=build-bench
+sections="base deflate"
+usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --rounds) rounds=$2; shift ;;
         --build-dir) build=$2; shift ;;
-        *) echo "usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR]" >&2; exit 2 ;;
+        --only)
+            case "${2:-}" in base|deflate) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
+            shift ;;
+        *) echo "$usage" >&2; exit 2 ;;
     esac
     shift
 done
+run_base=0 run_deflate=0
+[[ " $sections " == *" base "* ]] && run_base=1
+[[ " $sections " == *" deflate "* ]] && run_deflate=1
+# The compression section's message: 1 KiB of JSON-like chat text, which
+# permessage-deflate shrinks to about 40 % (wirechat-loadgen --json).
+deflate_size=1024
 
 if [ $quick = 1 ]; then
     rounds=1 conns=4 warmup=0.1 duration=0.3 idle_conns=200 bcast_clients=50 bcast_rounds=2
@@ -117,15 +131,19 @@ CONF
 }
 
 # start_server NAME: a fresh server on core 0; sets server_pid and port.
+# With server_deflate=1, wirechat and Node ws start with permessage-deflate on.
+server_deflate=0
 start_server() {
     port=$(free_port)
     local conf=""
     [ "$1" = nginx ] && conf=$(nginx_conf "$port")
+    local deflate=()
+    [ $server_deflate = 1 ] && deflate=(--deflate)
     # exec: the background job becomes the server, so $! is its PID.
     case "$1" in
-        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web ;;
+        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${deflate[@]}" ;;
         lws) exec $on_server_core "$build/bench/lws-echo" "$port" ;;
-        node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" ;;
+        node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" "${deflate[@]}" ;;
         nginx) exec $on_server_core nginx -e "$work/nginx/error.log" -c "$conf" ;;
     esac >"$work/server.log" 2>&1 &
     server_pid=$!
@@ -173,7 +191,24 @@ echo_run() {  # SERVER SCENARIO LOADGEN-ARGS...
     shift 2
     loadgen_run "$server" "$scenario" echo --connections "$conns" --warmup "$warmup" --duration "$duration" "$@"
     record "$scenario" "$server" "$(cat "$work/last")" server_cpu_us_per_msg server_user_us_per_msg \
-        msgs_per_s p50_us p99_us
+        msgs_per_s p50_us p99_us wire_bytes_per_echo
+}
+
+# deflate_runs SERVER on|off: the compression section's runs for one server.
+# Both modes send the same JSON-like text; "on" starts the server with
+# --deflate and has the loadgen offer permessage-deflate (and fail if it is
+# refused). The idle figure after the echo is the one compression changes:
+# every connection has then inflated and compressed one message.
+deflate_runs() {
+    local server=$1 mode=$2 offer=()
+    if [ "$mode" = on ]; then
+        offer=(--deflate)
+        server_deflate=1
+    fi
+    echo_run "$server" "json_$mode" --size "$deflate_size" --json "${offer[@]}"
+    loadgen_run "$server" idle idle --connections "$idle_conns" --size "$deflate_size" --json "${offer[@]}"
+    record "idle_json_$mode" "$server" "$(cat "$work/last")" bytes_per_idle_conn bytes_per_conn_after_echo
+    server_deflate=0
 }
 
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
@@ -203,8 +238,17 @@ static_run() {  # SERVER: wrk against GET / and the server's CPU per request
 
 echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $rounds round(s)$([ $quick = 1 ] && echo ', quick')"
 echo "bench: load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+deflate_peers=""
+[[ " $peers " == *" node "* ]] && deflate_peers=node  # libwebsockets' peer has no compression set up
 for round in $(seq "$rounds"); do
     echo "round $round"
+    if [ $run_deflate = 1 ]; then
+        for server in wirechat $deflate_peers; do
+            deflate_runs "$server" off
+            deflate_runs "$server" on
+        done
+    fi
+    [ $run_base = 1 ] || continue
     for server in wirechat $peers; do
         echo_run "$server" echo32 --size 32
         echo_run "$server" echo16k --size 16384
@@ -244,7 +288,18 @@ row() {
     done
 }
 
-{
+# deflate_row LABEL SCENARIO KEY: compression off and on for wirechat and
+# Node, each server's on/off ratio, and wirechat / Node with compression on.
+deflate_row() {
+    local label=$1 scenario=$2 key=$3 w_off w_on n_off n_on
+    w_off=$(median "$work/${scenario}_off.wirechat.$key")
+    w_on=$(median "$work/${scenario}_on.wirechat.$key")
+    n_off=$(median "$work/${scenario}_off.node.$key")
+    n_on=$(median "$work/${scenario}_on.node.$key")
+    echo "| $label | $w_off | $w_on | $(ratio "$w_on" "$w_off") | $n_off | $n_on | $(ratio "$n_on" "$n_off") | $(ratio "$w_on" "$n_on") |"
+}
+
+if [ $run_base = 1 ]; then
     echo "| scenario: figure (median of $rounds) | wirechat | peer | peer's | wirechat / peer |"
     echo "|---|---:|---|---:|---:|"
     for s in "echo32:echo $conns conns x 32 B" "echo16k:echo $conns conns x 16 KiB" \
@@ -267,6 +322,21 @@ row() {
         row "static GET /: server CPU us/req" static server_cpu_us_per_req nginx
         row "static GET /: req/s" static req_per_s nginx
     fi
-} | tee "$work/table.md"
+fi | tee "$work/table.md"
+if [ $run_deflate = 1 ]; then
+    echo
+    echo "| compression: figure (median of $rounds) | wirechat off | wirechat on | on / off | node off | node on | on / off | wirechat / node, on |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    label="echo $conns conns x $deflate_size B JSON text"
+    deflate_row "$label: server CPU us/msg" json server_cpu_us_per_msg
+    deflate_row "$label: of which user space" json server_user_us_per_msg
+    deflate_row "$label: msgs/s" json msgs_per_s
+    deflate_row "$label: p50 us" json p50_us
+    deflate_row "$label: p99 us" json p99_us
+    deflate_row "$label: bytes on the wire per echo" json wire_bytes_per_echo
+    deflate_row "idle $idle_conns conns: RSS growth bytes/conn" idle_json bytes_per_idle_conn
+    deflate_row "idle $idle_conns conns, after one $deflate_size B message each: bytes/conn" idle_json \
+        bytes_per_conn_after_echo
+fi | tee "$work/deflate_table.md"
 [ $quick = 1 ] && echo "bench: quick run complete (speed is not judged in --quick)"
 echo "bench: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
