@@ -46,9 +46,14 @@ Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler,
                    std::optional<EndpointCompression> compression)
     : role_(role), options_(options), handler_(handler), sink_(sink) {
     if (compression) {
-        inflater_.emplace(compression->peer_window_bits, compression->peer_keeps_context);
+        seldom().inflater.emplace(compression->peer_window_bits, compression->peer_keeps_context);
         deflater_ = compression->deflater;
     }
+}
+
+Endpoint::Seldom& Endpoint::seldom() {
+    if (!seldom_) seldom_ = std::make_unique<Seldom>();
+    return *seldom_;
 }
 
 void Endpoint::feed(std::span<std::uint8_t> bytes) {
@@ -80,7 +85,7 @@ void Endpoint::start_frame() {
     // RSV1 is permessage-deflate's, once negotiated; RSV2 and RSV3 belong
     // to no extension we speak.
     const bool compressed = (frame_.rsv & rsv_compressed) != 0;
-    if ((frame_.rsv & ~rsv_compressed) != 0 || (compressed && !inflater_))
+    if ((frame_.rsv & ~rsv_compressed) != 0 || (compressed && !(seldom_ && seldom_->inflater)))
         return fail(close_code::protocol_error, "RSV bits set without a negotiated extension");
     if (!is_known_opcode(frame_.opcode)) return fail(close_code::protocol_error, "reserved opcode");
     // RFC 7692 6: only a data message's first frame says it is compressed.
@@ -130,7 +135,7 @@ void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
         if (frame_done) {
             if (frame_.fin && !is_control(frame_.opcode)) {
                 message_open_ = false;
-                message_.clear();
+                if (seldom_) seldom_->message.clear();
             }
             end_frame();
         }
@@ -141,8 +146,9 @@ void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
 
     if (is_control(frame_.opcode)) {
         if (whole_frame) return control_frame(chunk);
-        std::memcpy(control_.data() + offset, chunk.data(), chunk.size());
-        if (frame_done) control_frame({control_.data(), static_cast<std::size_t>(frame_.length)});
+        std::uint8_t* control = seldom().control.data();
+        std::memcpy(control + offset, chunk.data(), chunk.size());
+        if (frame_done) control_frame({control, static_cast<std::size_t>(frame_.length)});
         return;
     }
 
@@ -155,10 +161,11 @@ void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
 
     if (whole_frame && frame_.fin && frame_.opcode != Opcode::continuation)
         return complete_message(chunk);  // the hot path: no copy
-    if (offset == 0) message_.reserve(message_size_);  // bounded by max_message
-    message_.insert(message_.end(), chunk.begin(), chunk.end());
+    std::vector<std::uint8_t>& message = seldom().message;
+    if (offset == 0) message.reserve(message_size_);  // bounded by max_message
+    message.insert(message.end(), chunk.begin(), chunk.end());
     if (!frame_done) return;
-    if (frame_.fin) complete_message(message_);
+    if (frame_.fin) complete_message(message);
     else end_frame();
 }
 
@@ -166,17 +173,19 @@ void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
 // the message buffer, with the room left under max_message as the limit: a
 // zip bomb is stopped once it has produced max_message + 1 bytes.
 void Endpoint::inflate_payload(std::span<const std::uint8_t> chunk, bool frame_done) {
-    const std::size_t before = message_.size();
-    Inflater::Status status = inflater_->inflate(chunk, message_, options_.max_message);
+    std::vector<std::uint8_t>& message = seldom_->message;  // allocated with the inflater
+    Inflater& inflater = *seldom_->inflater;
+    const std::size_t before = message.size();
+    Inflater::Status status = inflater.inflate(chunk, message, options_.max_message);
     if (status == Inflater::Status::ok && frame_done && frame_.fin)
-        status = inflater_->finish_message(message_, options_.max_message);
+        status = inflater.finish_message(message, options_.max_message);
     if (status == Inflater::Status::too_big) return fail(close_code::too_big, "message too big once inflated");
     if (status == Inflater::Status::corrupt)
         return fail(close_code::invalid_payload, "compressed payload is not valid DEFLATE");
-    if (message_opcode_ == Opcode::text && !utf8_.feed({message_.data() + before, message_.size() - before}))
+    if (message_opcode_ == Opcode::text && !utf8_.feed({message.data() + before, message.size() - before}))
         return fail(close_code::invalid_payload, "text is not valid UTF-8");
     if (!frame_done) return;
-    if (frame_.fin) complete_message(message_);
+    if (frame_.fin) complete_message(message);
     else end_frame();
 }
 
@@ -191,8 +200,10 @@ void Endpoint::complete_message(std::span<const std::uint8_t> payload) {
     end_frame();
     message_open_ = false;
     handler_.on_message(message_opcode_, payload);
-    message_.clear();
-    if (message_.capacity() > retained_message_capacity) message_ = std::vector<std::uint8_t>();
+    if (!seldom_) return;  // delivered straight from the fed bytes
+    std::vector<std::uint8_t>& message = seldom_->message;
+    message.clear();
+    if (message.capacity() > retained_message_capacity) message = std::vector<std::uint8_t>();
 }
 
 void Endpoint::control_frame(std::span<const std::uint8_t> payload) {
@@ -232,7 +243,9 @@ void Endpoint::peer_closed(std::span<const std::uint8_t> payload) {
         handler_.on_closed(code, reason, true);
     } else {
         state_ = State::closed;
-        handler_.on_closed(sent_close_code_, {sent_close_reason_.data(), sent_close_reason_size_}, true);
+        const Seldom& sent = *seldom_;  // allocated by close()
+        handler_.on_closed(sent.sent_close_code, {sent.sent_close_reason.data(), sent.sent_close_reason_size},
+                           true);
     }
 }
 
@@ -270,9 +283,10 @@ void Endpoint::close(std::uint16_t code, std::string_view reason) {
     if (!can_send()) return;
     reason = truncate_utf8(reason, max_close_reason);
     write_close(code, reason);
-    sent_close_code_ = code;
-    std::copy(reason.begin(), reason.end(), sent_close_reason_.begin());
-    sent_close_reason_size_ = reason.size();
+    Seldom& sent = seldom();
+    sent.sent_close_code = code;
+    std::copy(reason.begin(), reason.end(), sent.sent_close_reason.begin());
+    sent.sent_close_reason_size = static_cast<std::uint8_t>(reason.size());
     state_ = State::closing;
 }
 
@@ -294,7 +308,7 @@ void Endpoint::write_frame(Opcode op, std::span<const std::uint8_t> payload, std
         return;
     }
     std::uint8_t key[4];
-    mask_keys_.next(key);
+    seldom().mask_keys.next(key);
     std::size_t used = write_frame_header(buffer, true, op, payload.size(), key, rsv);
     std::size_t offset = 0;
     do {

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -142,22 +143,27 @@ private:
     bool message_compressed_ = false;  // RSV1 on its first frame
     std::size_t message_size_ = 0;  // announced by its frames so far
     Utf8Validator utf8_;
-    // Holds a message only when it is fragmented or split across feeds, or
-    // compressed (it receives the inflated bytes).
-    std::vector<std::uint8_t> message_;
-    // With compression only.
-    std::optional<Inflater> inflater_;
+    // Without compression, nullptr; not owned.
     Deflater* deflater_ = nullptr;
 
-    // A control frame split across feeds (it cannot exceed 125 bytes).
-    std::array<std::uint8_t, max_control_payload> control_;
-
-    // What our close said, to report it when the peer answers.
-    std::uint16_t sent_close_code_ = 0;
-    std::array<char, max_close_reason> sent_close_reason_;
-    std::size_t sent_close_reason_size_ = 0;
-
-    MaskKeyPool mask_keys_;  // client role only
+    // What most connections never need: allocated on first use (or at once
+    // when compression was agreed), so that an idle endpoint stays small.
+    struct Seldom {
+        // Holds a message only when it is fragmented or split across feeds,
+        // or compressed (it receives the inflated bytes).
+        std::vector<std::uint8_t> message;
+        // With compression only.
+        std::optional<Inflater> inflater;
+        // A control frame split across feeds (it cannot exceed 125 bytes).
+        std::array<std::uint8_t, max_control_payload> control;
+        // What our close said, to report it when the peer answers.
+        std::uint16_t sent_close_code = 0;
+        std::uint8_t sent_close_reason_size = 0;
+        std::array<char, max_close_reason> sent_close_reason;
+        MaskKeyPool mask_keys;  // client role only
+    };
+    Seldom& seldom();
+    std::unique_ptr<Seldom> seldom_;
 };
 
 }  // namespace wirechat::ws
