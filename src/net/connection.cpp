@@ -25,7 +25,7 @@ void ProtocolHandler::on_peer_closed() { connection_.close_after_flush(); }
 void ProtocolHandler::wind_down() { connection_.close_after_flush(); }
 
 Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits)
-    : loop_(loop), fd_(fd), owner_(owner), limits_(limits) {
+    : loop_(loop), fd_(fd), owner_(owner), limits_(limits), output_(loop.tick_output()) {
     // We already batch output into one writev per tick; Nagle's algorithm
     // would only delay the last segment of every response.
     int one = 1;
@@ -162,8 +162,10 @@ void Connection::schedule_flush() {
 
 void Connection::flush() {
     if (closed_) return;
-    if (!write_queue() || !write_file()) return;  // wait for EPOLLOUT (or closed)
-    after_drain();
+    const bool drained = write_queue() && write_file();
+    // What the kernel did not take must outlive this tick's scratch.
+    output_.settle();
+    if (drained) after_drain();  // else wait for EPOLLOUT (or closed)
 }
 
 // Returns true once the queue is empty.

@@ -16,6 +16,10 @@ namespace {
 constexpr int max_events_per_wait = 256;
 // Big enough that a 16 KiB echo or a full browser request is one read.
 constexpr std::size_t read_buffer_size = 256 * 1024;
+// The tick scratch keeps the capacity of the busiest tick so far, so that a
+// busy loop does not allocate per tick; one exceptional burst beyond this is
+// given back.
+constexpr std::size_t kept_tick_output = 4 * 1024 * 1024;
 
 [[noreturn]] void fail(const char* what) {
     throw std::runtime_error(std::string(what) + ": " + std::strerror(errno));
@@ -88,6 +92,9 @@ void EventLoop::drain(std::vector<Deferred*>& list, std::vector<Deferred*>& batc
 
 void EventLoop::end_tick() {
     drain(before_sleep_, spare_, &Deferred::queued_before_sleep_);
+    // Every flush has run and settled what it could not write.
+    tick_output_.clear();
+    if (tick_output_.capacity() > kept_tick_output) std::string().swap(tick_output_);
     disposed_.clear();  // nothing of this tick refers to them any more
 }
 

@@ -14,6 +14,7 @@
 #include <ctime>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "net/timer_heap.h"
@@ -79,6 +80,11 @@ public:
     // Scratch space every connection reads into, so an idle connection holds
     // no receive buffer of its own.
     std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+    // Scratch every connection queues its output in during a tick (see
+    // OutputQueue): it is written before the loop sleeps, so an idle
+    // connection holds no send buffer of its own either. Cleared at the end
+    // of every tick; whatever must outlive it is settled by then.
+    std::string& tick_output() { return tick_output_; }
 
     void run();   // until stop()
     void stop() { running_ = false; }
@@ -99,6 +105,7 @@ private:
     std::vector<Deferred*> spare_;  // reused by drain(), so it never allocates once warm
     std::vector<std::unique_ptr<Disposable>> disposed_;
     std::vector<std::uint8_t> read_buffer_;
+    std::string tick_output_;
 };
 
 }  // namespace wirechat::net

@@ -2,21 +2,18 @@
 
 namespace wirechat::net {
 
-namespace {
-// Keep this much private buffer across drains so a busy connection does not
-// allocate per message; give back anything larger once it has been sent.
-constexpr std::size_t kept_capacity = 64 * 1024;
-}  // namespace
-
 void OutputQueue::append(std::string_view bytes) {
     if (bytes.empty()) return;
-    if (segments_.size() > head_ && !segments_.back().shared) {
-        private_.append(bytes);
-        segments_.back().end = private_.size();
+    // Extend the last segment if nothing (from another connection) was
+    // appended to the scratch after it.
+    if (segments_.size() > head_ && segments_.back().where == Where::scratch &&
+        segments_.back().end == scratch_.size()) {
+        scratch_.append(bytes);
+        segments_.back().end = scratch_.size();
     } else {
-        std::size_t begin = private_.size();
-        private_.append(bytes);
-        segments_.push_back({nullptr, begin, private_.size()});
+        std::size_t begin = scratch_.size();
+        scratch_.append(bytes);
+        segments_.push_back({nullptr, begin, scratch_.size(), Where::scratch});
     }
     queued_ += bytes.size();
 }
@@ -28,16 +25,24 @@ void OutputQueue::append(std::span<const std::uint8_t> bytes) {
 void OutputQueue::append_shared(SharedBytes bytes) {
     if (!bytes || bytes->empty()) return;
     std::size_t n = bytes->size();
-    segments_.push_back({std::move(bytes), 0, n});
+    segments_.push_back({std::move(bytes), 0, n, Where::shared});
     queued_ += n;
+}
+
+const char* OutputQueue::base(const Segment& s) const {
+    switch (s.where) {
+        case Where::scratch: return scratch_.data();
+        case Where::own: return own_.data();
+        case Where::shared: break;
+    }
+    return s.shared->data();
 }
 
 int OutputQueue::gather(iovec* iov, int max) const {
     int count = 0;
     for (std::size_t i = head_; i < segments_.size() && count < max; ++i) {
         const Segment& s = segments_[i];
-        const char* base = s.shared ? s.shared->data() : private_.data();
-        iov[count].iov_base = const_cast<char*>(base + s.begin);
+        iov[count].iov_base = const_cast<char*>(base(s) + s.begin);
         iov[count].iov_len = s.end - s.begin;
         ++count;
     }
@@ -58,17 +63,26 @@ void OutputQueue::consume(std::size_t n) {
         ++head_;
     }
     if (queued_ == 0) {
-        // Everything went out: rewind instead of freeing, keeping a modest
-        // amount of capacity for the next burst.
+        // Everything went out. The segment list keeps its capacity (a
+        // handful of entries) so that the next message does not allocate.
         segments_.clear();
         head_ = 0;
-        private_.clear();
-        if (private_.capacity() > kept_capacity) std::string().swap(private_);
+        std::string().swap(own_);
+    }
+}
+
+void OutputQueue::settle() {
+    for (std::size_t i = head_; i < segments_.size(); ++i) {
+        Segment& s = segments_[i];
+        if (s.where != Where::scratch) continue;
+        std::size_t begin = own_.size();
+        own_.append(scratch_, s.begin, s.end - s.begin);
+        s = {nullptr, begin, own_.size(), Where::own};
     }
 }
 
 void OutputQueue::release() {
-    std::string().swap(private_);
+    std::string().swap(own_);
     std::vector<Segment>().swap(segments_);
     head_ = 0;
     queued_ = 0;

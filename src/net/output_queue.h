@@ -1,10 +1,14 @@
 // What a connection still has to send, in order.
 //
 // Bytes private to the connection (an HTTP response head, an echo frame) are
-// appended to one growing buffer; bytes shared by many connections (a chat
-// broadcast, framed once) are queued by reference and never copied. Segments
-// record offsets into the private buffer rather than pointers, so appending
-// (which may reallocate it) never invalidates what is already queued.
+// appended to the event loop's tick scratch, shared by every connection: in
+// the usual case they are all written before the loop sleeps, so an idle
+// connection holds no output buffer at all. What the kernel did not take is
+// moved into the queue's own buffer by settle(), before the scratch is
+// reused. Bytes shared by many connections (a chat broadcast, framed once)
+// are queued by reference and never copied. Segments record offsets rather
+// than pointers, so appending (which may reallocate a buffer) never
+// invalidates what is already queued.
 #pragma once
 
 #include <sys/uio.h>
@@ -21,6 +25,10 @@ using SharedBytes = std::shared_ptr<const std::string>;
 
 class OutputQueue {
 public:
+    // `tick_scratch` is the loop's (EventLoop::tick_output()); it must
+    // outlive the queue.
+    explicit OutputQueue(std::string& tick_scratch) : scratch_(tick_scratch) {}
+
     void append(std::span<const std::uint8_t> bytes);
     void append(std::string_view bytes);
     void append_shared(SharedBytes bytes);
@@ -30,18 +38,28 @@ public:
 
     // Fill `iov` with up to `max` pieces from the front; returns how many.
     int gather(iovec* iov, int max) const;
-    // Drop `n` bytes from the front (they were written).
+    // Drop `n` bytes from the front (they were written). Once everything is
+    // written the own buffer is given back: only a connection whose peer
+    // reads slowly needs one.
     void consume(std::size_t n);
+    // Move what is still queued in the tick scratch into the own buffer. Call
+    // before the scratch is cleared (at the end of every flush).
+    void settle();
     // Forget everything and give memory back (the connection is closing or idle).
     void release();
 
 private:
+    enum class Where : std::uint8_t { scratch, own, shared };
     struct Segment {
-        SharedBytes shared;  // null: the range is in private_
+        SharedBytes shared;  // set when where == shared
         std::size_t begin;
         std::size_t end;
+        Where where;
     };
-    std::string private_;
+    const char* base(const Segment& s) const;
+
+    std::string& scratch_;
+    std::string own_;
     std::vector<Segment> segments_;
     std::size_t head_ = 0;  // first unsent segment
     std::size_t queued_ = 0;
