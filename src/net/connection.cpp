@@ -35,13 +35,22 @@ Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, Connecti
 
 Connection::~Connection() {
     if (!closed_) {
-        loop_.forget(read_task_);
-        loop_.forget(flush_task_);
-        loop_.timers().cancel(close_timer_);
+        loop_.forget(*this);
+        if (seldom_) loop_.timers().cancel(seldom_->close_timer);
         loop_.unwatch(fd_);
         ::close(fd_);
     }
-    if (file_fd_ >= 0) ::close(file_fd_);
+    if (seldom_ && seldom_->file_fd >= 0) ::close(seldom_->file_fd);
+}
+
+Connection::Seldom& Connection::seldom() {
+    if (!seldom_) seldom_ = std::make_unique<Seldom>(*this);
+    return *seldom_;
+}
+
+void Connection::run_deferred(List from) {
+    if (from == List::soon) read_some();
+    else flush();
 }
 
 void Connection::set_handler(std::unique_ptr<ProtocolHandler> handler) {
@@ -67,10 +76,10 @@ void Connection::on_io(std::uint32_t events) {
 }
 
 void Connection::read_some() {
-    if (!held_input_.empty() && !input_paused() && !closing_) deliver_held();
+    if (seldom_ && !seldom_->held_input.empty() && !input_paused() && !closing_) deliver_held();
     for (int turn = 0; readable_ && !closed_ && !input_paused(); ++turn) {
         if (turn == reads_per_turn) {
-            loop_.run_soon(read_task_);
+            loop_.run_soon(*this);
             return;
         }
         std::span<std::uint8_t> buffer = loop_.read_buffer();
@@ -108,7 +117,7 @@ void Connection::deliver(std::span<std::uint8_t> bytes) {
         if (handler_.get() == before && !bytes.empty()) {
             // The handler cannot take more now: keep the rest (this is the
             // only copy of input ever made) and stop reading until resumed.
-            held_input_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+            seldom().held_input.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
             paused_by_handler_ = true;
             return;
         }
@@ -117,14 +126,14 @@ void Connection::deliver(std::span<std::uint8_t> bytes) {
 
 void Connection::deliver_held() {
     std::string held;
-    held.swap(held_input_);
+    held.swap(seldom_->held_input);
     deliver(std::span(reinterpret_cast<std::uint8_t*>(held.data()), held.size()));
 }
 
 void Connection::resume_input() {
     if (closed_ || !paused_by_handler_) return;
     paused_by_handler_ = false;
-    loop_.run_soon(read_task_);
+    loop_.run_soon(*this);
 }
 
 // ---- output ----------------------------------------------------------------
@@ -150,14 +159,15 @@ void Connection::send_file(int file_fd, std::uint64_t size) {
         ::close(file_fd);
         return;
     }
-    file_fd_ = file_fd;
-    file_left_ = size;
+    Seldom& file = seldom();
+    file.file_fd = file_fd;
+    file.file_left = size;
     schedule_flush();
 }
 
 void Connection::schedule_flush() {
     if (pending_output() > limits_.high_water) paused_by_output_ = true;
-    loop_.run_before_sleep(flush_task_);
+    loop_.run_before_sleep(*this);
 }
 
 void Connection::flush() {
@@ -182,17 +192,19 @@ bool Connection::write_queue() {
         output_.consume(std::size_t(n));
         if (paused_by_output_ && pending_output() <= limits_.low_water) {
             paused_by_output_ = false;
-            loop_.run_soon(read_task_);
+            loop_.run_soon(*this);
         }
     }
     return true;
 }
 
 bool Connection::write_file() {
-    while (file_left_ > 0) {
-        ssize_t n = ::sendfile(fd_, file_fd_, nullptr, std::min<std::uint64_t>(file_left_, sendfile_chunk));
+    if (!seldom_) return true;  // no file was ever sent
+    Seldom& file = *seldom_;
+    while (file.file_left > 0) {
+        ssize_t n = ::sendfile(fd_, file.file_fd, nullptr, std::min<std::uint64_t>(file.file_left, sendfile_chunk));
         if (n > 0) {
-            file_left_ -= std::uint64_t(n);
+            file.file_left -= std::uint64_t(n);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -200,9 +212,9 @@ bool Connection::write_file() {
         finish();  // an error, or the file shrank under us: the length we promised is a lie
         return false;
     }
-    if (file_fd_ >= 0) {
-        ::close(file_fd_);
-        file_fd_ = -1;
+    if (file.file_fd >= 0) {
+        ::close(file.file_fd);
+        file.file_fd = -1;
     }
     return true;
 }
@@ -219,7 +231,7 @@ void Connection::after_drain() {
         finish();
         return;
     }
-    loop_.timers().arm(close_timer_, loop_.now_ms() + limits_.linger_ms);
+    loop_.timers().arm(seldom().close_timer, loop_.now_ms() + limits_.linger_ms);
     read_some();  // discard whatever is already waiting, maybe find the EOF
 }
 
@@ -228,10 +240,11 @@ void Connection::after_drain() {
 void Connection::close_after_flush() {
     if (closing_ || closed_) return;
     closing_ = true;
-    loop_.timers().arm(close_timer_, loop_.now_ms() + limits_.flush_timeout_ms);
+    Seldom& closing = seldom();
+    loop_.timers().arm(closing.close_timer, loop_.now_ms() + limits_.flush_timeout_ms);
     paused_by_handler_ = paused_by_output_ = false;
-    std::string().swap(held_input_);
-    loop_.run_before_sleep(flush_task_);  // flush() ends in after_drain(): shutdown, linger
+    std::string().swap(closing.held_input);
+    loop_.run_before_sleep(*this);  // flush() ends in after_drain(): shutdown, linger
 }
 
 void Connection::abort() { finish(); }
@@ -239,13 +252,14 @@ void Connection::abort() { finish(); }
 void Connection::finish() {
     if (closed_) return;
     closed_ = true;
-    loop_.forget(read_task_);
-    loop_.forget(flush_task_);
-    loop_.timers().cancel(close_timer_);
+    loop_.forget(*this);
+    if (seldom_) {
+        loop_.timers().cancel(seldom_->close_timer);
+        std::string().swap(seldom_->held_input);
+    }
     loop_.unwatch(fd_);
     ::close(fd_);
     output_.release();
-    std::string().swap(held_input_);
     if (handler_) handler_->on_close();
     owner_.connection_closed(*this);
 }

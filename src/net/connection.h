@@ -73,7 +73,7 @@ struct ConnectionLimits {
     int linger_ms = 2000;
 };
 
-class Connection final : private IoHandler, public Disposable {
+class Connection final : private IoHandler, private Deferred, public Disposable {
 public:
     Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits = {});
     ~Connection() override;
@@ -93,7 +93,7 @@ public:
     // after a file wait for it.
     void send_file(int file_fd, std::uint64_t size);
     // Nothing else may be queued until the file is sent: wait for on_drained().
-    std::size_t pending_output() const { return output_.size() + file_left_; }
+    std::size_t pending_output() const { return output_.size() + (seldom_ ? seldom_->file_left : 0); }
 
     // Reading stopped because the handler did not consume everything: go on.
     void resume_input();
@@ -112,14 +112,22 @@ public:
     int fd() const { return fd_; }
 
 private:
-    struct Task final : Deferred {
-        Task(Connection& c, void (Connection::*m)()) : connection(c), method(m) {}
-        void run_deferred() override { (connection.*method)(); }
-        Connection& connection;
-        void (Connection::*method)();
+    // What a connection needs only for a file response, for input its
+    // handler could not take yet, or once closing: allocated on first use,
+    // so that an idle connection stays small.
+    struct Seldom {
+        explicit Seldom(Connection& c) : close_timer([&c] { c.finish(); }) {}
+        int file_fd = -1;
+        std::uint64_t file_left = 0;
+        std::string held_input;  // bytes the handler did not take yet
+        Timer close_timer;       // bounds close_after_flush()
     };
+    Seldom& seldom();
 
     void on_io(std::uint32_t events) override;
+    // Soon: read on (after a pause, or a turn given up for fairness).
+    // Before sleep: flush.
+    void run_deferred(List from) override;
     void read_some();
     void deliver(std::span<std::uint8_t> bytes);
     void deliver_held();
@@ -137,12 +145,7 @@ private:
     ConnectionLimits limits_;
     std::unique_ptr<ProtocolHandler> handler_;
     OutputQueue output_;
-    int file_fd_ = -1;
-    std::uint64_t file_left_ = 0;
-    std::string held_input_;  // bytes the handler did not take yet
-    Task read_task_{*this, &Connection::read_some};
-    Task flush_task_{*this, &Connection::flush};
-    Timer close_timer_{[this] { finish(); }};  // bounds close_after_flush()
+    std::unique_ptr<Seldom> seldom_;
     bool readable_ = false;          // edge seen, socket not drained yet
     bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0
     bool paused_by_handler_ = false;

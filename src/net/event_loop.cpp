@@ -73,7 +73,7 @@ void EventLoop::dispose_later(std::unique_ptr<Disposable> thing) {
     disposed_.push_back(std::move(thing));
 }
 
-void EventLoop::drain(std::vector<Deferred*>& list, std::vector<Deferred*>& batch,
+void EventLoop::drain(Deferred::List which, std::vector<Deferred*>& list, std::vector<Deferred*>& batch,
                       bool Deferred::*flag) {
     // Work may queue more work on the same list (a flush that closes a
     // connection, say): keep going until the list stays empty. Swapping
@@ -84,14 +84,14 @@ void EventLoop::drain(std::vector<Deferred*>& list, std::vector<Deferred*>& batc
             Deferred* work = batch[i];
             if (!(work->*flag)) continue;  // forgotten meanwhile
             work->*flag = false;
-            work->run_deferred();
+            work->run_deferred(which);
         }
         batch.clear();
     }
 }
 
 void EventLoop::end_tick() {
-    drain(before_sleep_, spare_, &Deferred::queued_before_sleep_);
+    drain(Deferred::List::before_sleep, before_sleep_, spare_, &Deferred::queued_before_sleep_);
     // Every flush has run and settled what it could not write.
     tick_output_.clear();
     if (tick_output_.capacity() > kept_tick_output) std::string().swap(tick_output_);
@@ -110,7 +110,7 @@ void EventLoop::run() {
         for (int i = 0; i < n; ++i)
             static_cast<IoHandler*>(events[i].data.ptr)->on_io(events[i].events);
         timers_.fire_due(now_ms_);
-        drain(soon_, spare_, &Deferred::queued_soon_);
+        drain(Deferred::List::soon, soon_, spare_, &Deferred::queued_soon_);
     }
     end_tick();
 }

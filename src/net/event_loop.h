@@ -36,10 +36,13 @@ public:
     virtual ~Disposable() = default;
 };
 
-// A piece of work queued at most once per list, however often it is asked for.
+// A piece of work queued at most once per list, however often it is asked
+// for. One object may be on both lists (a connection is: reading on, and
+// flushing); the loop says which list it runs from.
 class Deferred {
 public:
-    virtual void run_deferred() = 0;
+    enum class List : std::uint8_t { soon, before_sleep };
+    virtual void run_deferred(List from) = 0;
 
 protected:
     ~Deferred() = default;
@@ -91,7 +94,7 @@ public:
 
 private:
     void refresh_clock();
-    void drain(std::vector<Deferred*>& list, std::vector<Deferred*>& spare,
+    void drain(Deferred::List which, std::vector<Deferred*>& list, std::vector<Deferred*>& spare,
                bool Deferred::*flag);
     void end_tick();
 

@@ -77,7 +77,7 @@ void TimerHeap::fire_due(std::int64_t now) {
     while (!heap_.empty() && heap_.front()->deadline_ <= now) {
         Timer* t = heap_.front();
         remove_at(0);
-        t->on_fire_();  // may re-arm t or touch other timers: the heap is consistent here
+        t->fire();  // may re-arm t or touch other timers: the heap is consistent here
     }
 }
 
