@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "net/event_loop.h"
+#include "net/intrusive_list.h"
 #include "net/output_queue.h"
 #include "net/timer_heap.h"
 
@@ -73,7 +74,11 @@ struct ConnectionLimits {
     int linger_ms = 2000;
 };
 
-class Connection final : private IoHandler, private Deferred, public Disposable {
+// ListLinks: its owner may keep it in an IntrusiveList.
+class Connection final : private IoHandler,
+                         private Deferred,
+                         public Disposable,
+                         public ListLinks<Connection> {
 public:
     Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits = {});
     ~Connection() override;

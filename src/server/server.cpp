@@ -32,7 +32,13 @@ Server::Server(net::EventLoop& loop, Options options)
       chat_(loop, options_),
       listener_(loop, options_.host, options_.port, options_.share_port, [this](int fd) { accept(fd); }) {}
 
-Server::~Server() { loop_.timers().cancel(grace_timer_); }
+Server::~Server() {
+    loop_.timers().cancel(grace_timer_);
+    while (net::Connection* c = connections_.front()) {
+        connections_.erase(*c);
+        delete c;  // owned: see connections_
+    }
+}
 
 std::optional<ws::EndpointCompression> Server::compression(const std::optional<ws::DeflateParams>& agreed) {
     if (!agreed) return std::nullopt;
@@ -53,8 +59,7 @@ void Server::accept(int fd) {
     net::ConnectionOwner& owner = *this;
     auto connection = std::make_unique<net::Connection>(loop_, fd, owner);
     connection->set_handler(std::make_unique<HttpSession>(*connection, *this, make_tracer(fd)));
-    net::Connection* key = connection.get();
-    connections_.emplace(key, std::move(connection));
+    connections_.push_front(*connection.release());
 }
 
 std::unique_ptr<trace::Tracer> Server::make_tracer(int fd) {
@@ -81,8 +86,8 @@ std::unique_ptr<trace::Tracer> Server::make_tracer(int fd) {
 }
 
 void Server::connection_closed(net::Connection& connection) {
-    auto node = connections_.extract(&connection);
-    if (node) loop_.dispose_later(std::move(node.mapped()));
+    connections_.erase(connection);
+    loop_.dispose_later(std::unique_ptr<net::Connection>(&connection));
     if (shutting_down_) stop_if_idle();
 }
 
@@ -91,13 +96,14 @@ void Server::shut_down() {
     shutting_down_ = true;
     listener_.close();
     loop_.timers().arm(grace_timer_, loop_.now_ms() + options_.shutdown_grace_ms);
-    // wind_down() may close a connection at once, which erases it from the
-    // map: iterate over a copy of the keys.
+    // wind_down() may close connections at once, which takes them off the
+    // list: iterate over a copy. A closed one lives until the end of the
+    // tick (dispose_later), so asking it closing() is safe.
     std::vector<net::Connection*> open;
     open.reserve(connections_.size());
-    for (auto& entry : connections_) open.push_back(entry.first);
+    for (net::Connection* c = connections_.front(); c; c = connections_.next(*c)) open.push_back(c);
     for (net::Connection* c : open)
-        if (connections_.count(c) && !c->closing()) c->handler().wind_down();
+        if (!c->closing()) c->handler().wind_down();
     stop_if_idle();
 }
 

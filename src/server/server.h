@@ -9,10 +9,10 @@
 #include <memory>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 
 #include "http/static_files.h"
 #include "net/connection.h"
+#include "net/intrusive_list.h"
 #include "net/listener.h"
 #include "server/chat_service.h"
 #include "server/options.h"
@@ -67,7 +67,9 @@ private:
     ws::HandshakeOptions echo_handshake_;
     ChatService chat_;
     EchoService echo_;
-    std::unordered_map<net::Connection*, std::unique_ptr<net::Connection>> connections_;
+    // Owned: each is deleted (via dispose_later) once it has closed, or by
+    // ~Server. A list threaded through the connections costs no allocation.
+    net::IntrusiveList<net::Connection> connections_;
     net::Listener listener_;
     net::Timer grace_timer_{[this] { loop_.stop(); }};
     bool shutting_down_ = false;
