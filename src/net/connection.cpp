@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <functional>
 
 namespace wirechat::net {
 
@@ -19,6 +20,16 @@ namespace {
 constexpr int reads_per_turn = 4;
 constexpr int max_iov = 64;
 constexpr std::size_t sendfile_chunk = 1024 * 1024;
+// Below this, copying a payload into the output costs less than the extra
+// iovec (and the write that may not batch with the next message's).
+constexpr std::size_t min_borrowed = 2048;
+
+// Whether `part` lies inside `whole` (std::less_equal: a total order even
+// for pointers into different objects).
+bool inside(std::span<const std::uint8_t> whole, std::span<const std::uint8_t> part) {
+    std::less_equal<const std::uint8_t*> le;
+    return le(whole.data(), part.data()) && le(part.data() + part.size(), whole.data() + whole.size());
+}
 }  // namespace
 
 void ProtocolHandler::on_peer_closed() { connection_.close_after_flush(); }
@@ -89,7 +100,13 @@ void Connection::read_some() {
             // so we can skip the read that would only say EAGAIN. Not so for
             // EOF, which arrived with the edge we are handling.
             if (std::size_t(n) < buffer.size() && !eof_signalled_) readable_ = false;
-            if (!closing_) deliver(buffer.first(std::size_t(n)));
+            if (!closing_) {
+                delivering_read_buffer_ = true;
+                deliver(buffer.first(std::size_t(n)));
+                delivering_read_buffer_ = false;
+                // The next read reuses the buffer that borrowed bytes point into.
+                if (output_.has_borrowed()) flush();
+            }
             continue;  // while closing, input is read only to be discarded
         }
         if (n == 0) {
@@ -145,6 +162,12 @@ void Connection::send(std::string_view bytes) {
 }
 
 void Connection::send(std::span<const std::uint8_t> bytes) {
+    if (delivering_read_buffer_ && bytes.size() >= min_borrowed && !closing() &&
+        inside(loop_.read_buffer(), bytes)) {
+        output_.append_borrowed(bytes);
+        schedule_flush();
+        return;
+    }
     send(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 

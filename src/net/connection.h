@@ -89,7 +89,11 @@ public:
     // lives until the end of the tick (it is still on the call stack).
     void set_handler(std::unique_ptr<ProtocolHandler> handler);
 
-    // Queue bytes; they leave in one writev just before the loop sleeps.
+    // Queue bytes; they leave in one writev just before the loop sleeps. A
+    // large span from the loop's read buffer (an echo), sent while this
+    // connection's input is being delivered, is not copied: it is written
+    // as soon as the delivery is over, and only what the kernel does not
+    // take then is copied.
     void send(std::string_view bytes);
     void send(std::span<const std::uint8_t> bytes);
     void send_shared(SharedBytes bytes);
@@ -151,6 +155,7 @@ private:
     std::unique_ptr<ProtocolHandler> handler_;
     OutputQueue output_;
     std::unique_ptr<Seldom> seldom_;
+    bool delivering_read_buffer_ = false;
     bool readable_ = false;          // edge seen, socket not drained yet
     bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0
     bool paused_by_handler_ = false;

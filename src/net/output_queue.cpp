@@ -13,7 +13,7 @@ void OutputQueue::append(std::string_view bytes) {
     } else {
         std::size_t begin = scratch_.size();
         scratch_.append(bytes);
-        segments_.push_back({nullptr, begin, scratch_.size(), Where::scratch});
+        segments_.push_back({nullptr, nullptr, begin, scratch_.size(), Where::scratch});
     }
     queued_ += bytes.size();
 }
@@ -25,14 +25,22 @@ void OutputQueue::append(std::span<const std::uint8_t> bytes) {
 void OutputQueue::append_shared(SharedBytes bytes) {
     if (!bytes || bytes->empty()) return;
     std::size_t n = bytes->size();
-    segments_.push_back({std::move(bytes), 0, n, Where::shared});
+    segments_.push_back({std::move(bytes), nullptr, 0, n, Where::shared});
     queued_ += n;
+}
+
+void OutputQueue::append_borrowed(std::span<const std::uint8_t> bytes) {
+    if (bytes.empty()) return;
+    segments_.push_back({nullptr, reinterpret_cast<const char*>(bytes.data()), 0, bytes.size(), Where::borrowed});
+    queued_ += bytes.size();
+    borrowed_ = true;
 }
 
 const char* OutputQueue::base(const Segment& s) const {
     switch (s.where) {
         case Where::scratch: return scratch_.data();
         case Where::own: return own_.data();
+        case Where::borrowed: return s.borrowed;
         case Where::shared: break;
     }
     return s.shared->data();
@@ -67,6 +75,7 @@ void OutputQueue::consume(std::size_t n) {
         // handful of entries) so that the next message does not allocate.
         segments_.clear();
         head_ = 0;
+        borrowed_ = false;
         std::string().swap(own_);
     }
 }
@@ -74,11 +83,12 @@ void OutputQueue::consume(std::size_t n) {
 void OutputQueue::settle() {
     for (std::size_t i = head_; i < segments_.size(); ++i) {
         Segment& s = segments_[i];
-        if (s.where != Where::scratch) continue;
+        if (s.where != Where::scratch && s.where != Where::borrowed) continue;
         std::size_t begin = own_.size();
-        own_.append(scratch_, s.begin, s.end - s.begin);
-        s = {nullptr, begin, own_.size(), Where::own};
+        own_.append(base(s) + s.begin, s.end - s.begin);
+        s = {nullptr, nullptr, begin, own_.size(), Where::own};
     }
+    borrowed_ = false;
 }
 
 void OutputQueue::release() {
@@ -86,6 +96,7 @@ void OutputQueue::release() {
     std::vector<Segment>().swap(segments_);
     head_ = 0;
     queued_ = 0;
+    borrowed_ = false;
 }
 
 }  // namespace wirechat::net

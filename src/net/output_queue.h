@@ -6,7 +6,8 @@
 // connection holds no output buffer at all. What the kernel did not take is
 // moved into the queue's own buffer by settle(), before the scratch is
 // reused. Bytes shared by many connections (a chat broadcast, framed once)
-// are queued by reference and never copied. Segments record offsets rather
+// are queued by reference and never copied, and so are bytes borrowed for a
+// moment (a large echo, straight from the loop's read buffer) until settle(). Segments record offsets rather
 // than pointers, so appending (which may reallocate a buffer) never
 // invalidates what is already queued.
 #pragma once
@@ -32,6 +33,9 @@ public:
     void append(std::span<const std::uint8_t> bytes);
     void append(std::string_view bytes);
     void append_shared(SharedBytes bytes);
+    // Referenced, not copied: the bytes must stay valid until settle().
+    void append_borrowed(std::span<const std::uint8_t> bytes);
+    bool has_borrowed() const { return borrowed_; }
 
     bool empty() const { return queued_ == 0; }
     std::size_t size() const { return queued_; }
@@ -42,16 +46,18 @@ public:
     // written the own buffer is given back: only a connection whose peer
     // reads slowly needs one.
     void consume(std::size_t n);
-    // Move what is still queued in the tick scratch into the own buffer. Call
-    // before the scratch is cleared (at the end of every flush).
+    // Move what is still queued in the tick scratch, or borrowed, into the
+    // own buffer. Call before the scratch is cleared (at the end of every
+    // flush) and before borrowed bytes go away.
     void settle();
     // Forget everything and give memory back (the connection is closing or idle).
     void release();
 
 private:
-    enum class Where : std::uint8_t { scratch, own, shared };
+    enum class Where : std::uint8_t { scratch, own, shared, borrowed };
     struct Segment {
         SharedBytes shared;  // set when where == shared
+        const char* borrowed;  // set when where == borrowed
         std::size_t begin;
         std::size_t end;
         Where where;
@@ -63,6 +69,7 @@ private:
     std::vector<Segment> segments_;
     std::size_t head_ = 0;  // first unsent segment
     std::size_t queued_ = 0;
+    bool borrowed_ = false;  // some segment is borrowed
 };
 
 }  // namespace wirechat::net

@@ -102,3 +102,24 @@ TEST_CASE("empty appends queue nothing") {
     iovec iov[2];
     CHECK(queue.gather(iov, 2) == 0);
 }
+
+TEST_CASE("borrowed bytes are referenced until settle() copies what is left") {
+    std::string scratch;
+    OutputQueue queue(scratch);
+    std::string read_buffer = "borrowed payload";
+    queue.append(std::string_view("[hdr]"));
+    queue.append_borrowed({reinterpret_cast<const std::uint8_t*>(read_buffer.data()), read_buffer.size()});
+    CHECK(queue.has_borrowed());
+    iovec iov[4];
+    REQUIRE(queue.gather(iov, 4) == 2);
+    CHECK(iov[1].iov_base == read_buffer.data());  // not copied
+
+    queue.consume(5 + 9);  // the header and "borrowed " went out
+    queue.settle();
+    CHECK_FALSE(queue.has_borrowed());
+    read_buffer.assign(read_buffer.size(), 'X');  // the next read reuses the buffer
+    scratch.clear();
+    CHECK(gathered(queue) == "payload");
+    queue.consume(7);
+    CHECK(queue.empty());
+}
