@@ -1,7 +1,9 @@
 #include "http/static_files.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,6 +63,19 @@ Resolved resolve_inside(const std::string& root, const std::string& path) {
     if (!inside && resolved != root) return {{}, 404};
     return {std::string(resolved), 200};
 }
+
+// openat2() has no glibc wrapper in Debian 12. RESOLVE_BENEATH: every step
+// of the resolution, symlinks included, must stay under `dir`.
+// O_NONBLOCK: opening a FIFO someone left in the root must not block the
+// loop; it is then refused as not a regular file.
+int open_under(int dir, const char* path) {
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    return int(::syscall(SYS_openat2, dir, path, &how, sizeof how));
+}
+
+int status_for_open_error(int error) { return error == EACCES ? 403 : 404; }
 
 std::string make_etag(const struct stat& st) {
     // Derived from metadata, not content, so it is marked weak: two versions
@@ -183,7 +198,48 @@ StaticFiles::StaticFiles(std::string root) {
     if (!real || ::stat(real.get(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw std::runtime_error("web root is not a directory: " + root);
     root_ = real.get();
+    root_fd_ = ::open(real.get(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root_fd_ < 0) throw std::runtime_error("web root cannot be opened: " + root);
+    int probe = open_under(root_fd_, ".");
+    beneath_ = probe >= 0;
+    if (probe >= 0) ::close(probe);
     if (root_ == "/") root_.clear();  // so that root_ + "/" + relative is right
+}
+
+StaticFiles::~StaticFiles() { ::close(root_fd_); }
+
+int StaticFiles::open_beneath(std::string& relative, int& status) const {
+    int fd = open_under(root_fd_, relative.c_str());
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        // "/docs" without the slash: its index.html, resolved from the root
+        // again so that a symlink in it is held to the same rule.
+        ::close(fd);
+        relative += "/index.html";
+        fd = open_under(root_fd_, relative.c_str());
+    }
+    // EXDEV: the path or a symlink on it leads out of the root; like a
+    // missing file, that reveals nothing.
+    if (fd < 0) status = status_for_open_error(errno);
+    return fd;
+}
+
+int StaticFiles::open_checked(std::string& relative, int& status) const {
+    Resolved file = resolve_inside(root_, root_ + "/" + relative);
+    struct stat st;
+    if (file.status == 200 && ::stat(file.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        relative += "/index.html";
+        file = resolve_inside(root_, file.path + "/index.html");
+    }
+    if (file.status != 200) {
+        status = file.status;
+        return -1;
+    }
+    // O_NOFOLLOW: the path was just resolved without symlinks, so one
+    // appearing now would be a swap made after the check.
+    int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) status = status_for_open_error(errno);
+    return fd;
 }
 
 FileResponse StaticFiles::open(const Request& request) const {
@@ -191,28 +247,14 @@ FileResponse StaticFiles::open(const Request& request) const {
     std::optional<std::string> relative = resolve_request_path(request.path);
     if (!relative) return response;  // 404: a malformed path names no file
 
-    Resolved file = resolve_inside(root_, root_ + "/" + *relative);
-    if (file.status != 200) {
-        response.status = file.status;
-        return response;
-    }
-    struct stat st;
-    if (::stat(file.path.c_str(), &st) != 0) return response;
-    if (S_ISDIR(st.st_mode)) {  // "/docs" without the slash: its index.html
-        file = resolve_inside(root_, file.path + "/index.html");
-        if (file.status != 200) {
-            response.status = file.status;
-            return response;
-        }
-    }
-    // O_NOFOLLOW: the path was just resolved without symlinks, so one
-    // appearing now would be a swap made after the check.
-    int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int status = 404;
+    int fd = beneath_ ? open_beneath(*relative, status) : open_checked(*relative, status);
     if (fd < 0) {
-        response.status = errno == EACCES ? 403 : 404;
+        response.status = status;
         return response;
     }
-    // Size and times from the opened file itself, not from the earlier stat.
+    // Size and times from the opened file itself.
+    struct stat st;
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
         return response;
@@ -229,7 +271,7 @@ FileResponse StaticFiles::open(const Request& request) const {
     response.status = 200;
     response.fd = fd;
     response.size = std::uint64_t(st.st_size);
-    response.headers.push_back({"Content-Type", std::string(mime_type(file.path))});
+    response.headers.push_back({"Content-Type", std::string(mime_type(*relative))});
     response.headers.push_back({"ETag", std::move(etag)});
     response.headers.push_back({"Last-Modified", http_date(st.st_mtim.tv_sec)});
     // Revalidate every time: pages change during development, and a 304 is cheap.

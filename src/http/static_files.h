@@ -4,6 +4,13 @@
 //
 // This is the one part of the HTTP layer that touches the file system. The
 // path rules and MIME table are pure functions so they can be tested alone.
+//
+// Containment: files are opened relative to a descriptor of the root opened
+// once, with openat2(RESOLVE_BENEATH), so the kernel refuses any path or
+// symlink that leads out while it resolves the path: one system call, and no
+// window between a check and the open. Where openat2 is missing (Linux before
+// 5.6, or a seccomp filter refusing it), the path is checked with realpath()
+// first instead, which costs a readlink per path component.
 #pragma once
 
 #include <cstdint>
@@ -28,11 +35,22 @@ class StaticFiles {
 public:
     // Throws std::runtime_error if `root` is not a directory.
     explicit StaticFiles(std::string root);
+    ~StaticFiles();
+    StaticFiles(const StaticFiles&) = delete;
+    StaticFiles& operator=(const StaticFiles&) = delete;
     // For GET or HEAD (the caller checks the method).
     FileResponse open(const Request& request) const;
 
 private:
+    // `relative` opened for reading if it is under the root; a directory's
+    // index.html instead (then appended to `relative`). Else -1 and the
+    // status to answer (403, 404).
+    int open_beneath(std::string& relative, int& status) const;
+    int open_checked(std::string& relative, int& status) const;
+
     std::string root_;  // realpath of the root, without a trailing '/'
+    int root_fd_ = -1;  // O_PATH descriptor of the root
+    bool beneath_ = false;  // openat2(RESOLVE_BENEATH) works here
 };
 
 // Percent-decodes and normalises a request path ("/a/./b%20c") into a path

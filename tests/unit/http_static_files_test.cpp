@@ -219,6 +219,27 @@ TEST_CASE("StaticFiles answers 404 for missing files and every escape attempt") 
     }
 }
 
+TEST_CASE("StaticFiles names a directory's index.html by its own type") {
+    TempSite site;
+    StaticFiles files(site.web);
+    FileResponse r = files.open(get("/docs"));
+    REQUIRE(r.status == 200);
+    ::close(r.fd);
+    REQUIRE(header(r, "Content-Type"));
+    CHECK(*header(r, "Content-Type") == "text/html; charset=utf-8");
+}
+
+TEST_CASE("StaticFiles refuses a relative symlink that climbs out, and a FIFO without blocking") {
+    TempSite site;
+    REQUIRE(symlink("../secret.txt", (site.web + "/climb.txt").c_str()) == 0);
+    REQUIRE(symlink("../../secret.txt", (site.web + "/docs/climb2.txt").c_str()) == 0);
+    REQUIRE(mkfifo((site.web + "/pipe.txt").c_str(), 0644) == 0);
+    StaticFiles files(site.web);
+    CHECK(status_of(files, "/climb.txt") == 404);
+    CHECK(status_of(files, "/docs/climb2.txt") == 404);
+    CHECK(status_of(files, "/pipe.txt") == 404);  // would hang in open() without O_NONBLOCK
+}
+
 TEST_CASE("StaticFiles answers 403 for a file it may not read") {
     if (geteuid() == 0) {
         WARN("running as root: permissions do not apply, skipped");
