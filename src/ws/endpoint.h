@@ -100,7 +100,7 @@ public:
     // character boundary. Ignored unless can_send().
     void close(std::uint16_t code, std::string_view reason = {});
 
-    enum class State {
+    enum class State : std::uint8_t {
         open,
         closing,  // we sent a close and wait for the peer's
         closed,
@@ -124,25 +124,28 @@ private:
     void write_close(std::uint16_t code, std::string_view reason);
     void write_frame(Opcode op, std::span<const std::uint8_t> payload, std::uint8_t rsv = 0);
 
+    // The small fields first, side by side: every connection has an
+    // endpoint, so padding here is paid per connection.
     Role role_;
-    EndpointOptions options_;
-    EndpointHandler& handler_;
-    ByteSink& sink_;
     State state_ = State::open;
-
     // The frame being read.
-    FrameParser parser_;
-    FrameHeader frame_;
     bool in_payload_ = false;
     bool discard_ = false;  // skip this frame's payload: we are closing
-    std::uint64_t payload_received_ = 0;
-
     // The data message being read, possibly over several frames.
     bool message_open_ = false;
     Opcode message_opcode_ = Opcode::binary;
     bool message_compressed_ = false;  // RSV1 on its first frame
-    std::size_t message_size_ = 0;  // announced by its frames so far
     Utf8Validator utf8_;
+
+    EndpointOptions options_;
+    EndpointHandler& handler_;
+    ByteSink& sink_;
+
+    FrameParser parser_;
+    FrameHeader frame_;
+    std::uint64_t payload_received_ = 0;
+    std::size_t message_size_ = 0;  // announced by the message's frames so far
+
     // Without compression, nullptr; not owned.
     Deflater* deflater_ = nullptr;
 

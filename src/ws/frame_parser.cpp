@@ -12,13 +12,14 @@ FrameParser::Result FrameParser::parse(std::span<const std::uint8_t> bytes) {
     if (status_ != Status::incomplete) return {status_, 0};
     std::size_t consumed = 0;
     while (have_ < need_ && consumed < bytes.size()) {
-        const std::size_t n = std::min(need_ - have_, bytes.size() - consumed);
+        const std::size_t n = std::min<std::size_t>(need_ - have_, bytes.size() - consumed);
         std::memcpy(raw_ + have_, bytes.data() + consumed, n);
-        have_ += n;
+        have_ = static_cast<std::uint8_t>(have_ + n);
         consumed += n;
         if (have_ == 2) {
             const std::uint8_t length7 = raw_[1] & 0x7F;
-            need_ = 2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) + ((raw_[1] & 0x80) ? 4 : 0);
+            need_ = static_cast<std::uint8_t>(2 + (length7 == 126 ? 2 : length7 == 127 ? 8 : 0) +
+                                              ((raw_[1] & 0x80) ? 4 : 0));
         }
     }
     if (have_ == need_) decode();

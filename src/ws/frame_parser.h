@@ -15,7 +15,7 @@ namespace wirechat::ws {
 
 class FrameParser {
 public:
-    enum class Status {
+    enum class Status : std::uint8_t {
         incomplete,      // every byte given was used; more are needed
         complete,        // header() is valid
         invalid_length,  // the 64-bit length has its most significant bit set
@@ -39,8 +39,9 @@ private:
     void decode();
 
     std::uint8_t raw_[max_frame_header];
-    std::size_t have_ = 0;
-    std::size_t need_ = 2;  // grows once byte 1 tells the length form and mask bit
+    // At most max_frame_header; small types, as every connection has a parser.
+    std::uint8_t have_ = 0;
+    std::uint8_t need_ = 2;  // grows once byte 1 tells the length form and mask bit
     Status status_ = Status::incomplete;
     FrameHeader header_;
 };
