@@ -36,7 +36,7 @@ void ProtocolHandler::on_peer_closed() { connection_.close_after_flush(); }
 void ProtocolHandler::wind_down() { connection_.close_after_flush(); }
 
 Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits)
-    : loop_(loop), fd_(fd), owner_(owner), limits_(limits), output_(loop.tick_output()) {
+    : loop_(loop), owner_(owner), limits_(limits), output_(loop.tick_output()), fd_(fd) {
     // We already batch output into one writev per tick; Nagle's algorithm
     // would only delay the last segment of every response.
     int one = 1;

@@ -65,8 +65,8 @@ struct ConnectionLimits {
     // Past this much unsent output, stop reading from the peer until it drains
     // below low_water: a client that does not read its responses cannot make
     // us buffer without bound.
-    std::size_t high_water = 1024 * 1024;
-    std::size_t low_water = 256 * 1024;
+    std::uint32_t high_water = 1024 * 1024;
+    std::uint32_t low_water = 256 * 1024;
     // close_after_flush(): how long queued output may take to leave (a peer
     // that stops reading must not hold the connection forever), then how
     // long to wait for the peer's EOF after our last byte.
@@ -149,12 +149,12 @@ private:
     bool input_paused() const { return paused_by_handler_ || paused_by_output_; }
 
     EventLoop& loop_;
-    int fd_;
     ConnectionOwner& owner_;
     ConnectionLimits limits_;
     std::unique_ptr<ProtocolHandler> handler_;
     OutputQueue output_;
     std::unique_ptr<Seldom> seldom_;
+    int fd_;  // beside the flags: no padding
     bool delivering_read_buffer_ = false;
     bool readable_ = false;          // edge seen, socket not drained yet
     bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0

@@ -1,21 +1,30 @@
 #include "net/output_queue.h"
 
+#include <algorithm>
+
 namespace wirechat::net {
 
 void OutputQueue::append(std::string_view bytes) {
     if (bytes.empty()) return;
-    // Extend the last segment if nothing (from another connection) was
-    // appended to the scratch after it.
-    if (segments_.size() > head_ && segments_.back().where == Where::scratch &&
-        segments_.back().end == scratch_.size()) {
-        scratch_.append(bytes);
-        segments_.back().end = scratch_.size();
-    } else {
-        std::size_t begin = scratch_.size();
-        scratch_.append(bytes);
-        segments_.push_back({nullptr, nullptr, begin, scratch_.size(), Where::scratch});
-    }
+    const std::size_t begin = scratch_.size();
+    scratch_.append(bytes);
     queued_ += bytes.size();
+    if (!has_segments()) {
+        // Start or extend the run, unless another connection appended to the
+        // scratch after it.
+        if (!has_run()) {
+            run_begin_ = begin;
+            run_end_ = scratch_.size();
+            return;
+        }
+        if (run_end_ == begin) {
+            run_end_ = scratch_.size();
+            return;
+        }
+    }
+    Segment* last = has_segments() ? &segments_.back() : nullptr;
+    if (last && last->where == Where::scratch && last->end == begin) last->end = scratch_.size();
+    else segments_.push_back({nullptr, nullptr, begin, scratch_.size(), Where::scratch});
 }
 
 void OutputQueue::append(std::span<const std::uint8_t> bytes) {
@@ -39,7 +48,7 @@ void OutputQueue::append_borrowed(std::span<const std::uint8_t> bytes) {
 const char* OutputQueue::base(const Segment& s) const {
     switch (s.where) {
         case Where::scratch: return scratch_.data();
-        case Where::own: return own_.data();
+        case Where::own: return own_->data();
         case Where::borrowed: return s.borrowed;
         case Where::shared: break;
     }
@@ -48,6 +57,11 @@ const char* OutputQueue::base(const Segment& s) const {
 
 int OutputQueue::gather(iovec* iov, int max) const {
     int count = 0;
+    if (has_run() && count < max) {
+        iov[count].iov_base = scratch_.data() + run_begin_;
+        iov[count].iov_len = run_end_ - run_begin_;
+        ++count;
+    }
     for (std::size_t i = head_; i < segments_.size() && count < max; ++i) {
         const Segment& s = segments_[i];
         iov[count].iov_base = const_cast<char*>(base(s) + s.begin);
@@ -59,6 +73,9 @@ int OutputQueue::gather(iovec* iov, int max) const {
 
 void OutputQueue::consume(std::size_t n) {
     queued_ -= n;
+    const std::size_t from_run = std::min(n, run_end_ - run_begin_);
+    run_begin_ += from_run;
+    n -= from_run;
     while (n > 0) {
         Segment& s = segments_[head_];
         std::size_t len = s.end - s.begin;
@@ -71,28 +88,42 @@ void OutputQueue::consume(std::size_t n) {
         ++head_;
     }
     if (queued_ == 0) {
-        // Everything went out. The segment list keeps its capacity (a
-        // handful of entries) so that the next message does not allocate.
+        // Everything went out. The segment list, if this connection ever
+        // needed one, keeps its capacity (a handful of entries) so that the
+        // next message does not allocate.
+        run_begin_ = run_end_ = 0;
         segments_.clear();
         head_ = 0;
         borrowed_ = false;
-        std::string().swap(own_);
+        own_.reset();
     }
 }
 
+std::string& OutputQueue::own() {
+    if (!own_) own_ = std::make_unique<std::string>();
+    return *own_;
+}
+
 void OutputQueue::settle() {
+    if (has_run()) {
+        const std::size_t begin = own().size();
+        own_->append(scratch_, run_begin_, run_end_ - run_begin_);
+        segments_.insert(segments_.begin() + head_, {nullptr, nullptr, begin, own_->size(), Where::own});
+        run_begin_ = run_end_ = 0;
+    }
     for (std::size_t i = head_; i < segments_.size(); ++i) {
         Segment& s = segments_[i];
         if (s.where != Where::scratch && s.where != Where::borrowed) continue;
-        std::size_t begin = own_.size();
-        own_.append(base(s) + s.begin, s.end - s.begin);
-        s = {nullptr, nullptr, begin, own_.size(), Where::own};
+        const std::size_t begin = own().size();
+        own_->append(base(s) + s.begin, s.end - s.begin);
+        s = {nullptr, nullptr, begin, own_->size(), Where::own};
     }
     borrowed_ = false;
 }
 
 void OutputQueue::release() {
-    std::string().swap(own_);
+    run_begin_ = run_end_ = 0;
+    own_.reset();
     std::vector<Segment>().swap(segments_);
     head_ = 0;
     queued_ = 0;

@@ -5,7 +5,10 @@
 // the usual case they are all written before the loop sleeps, so an idle
 // connection holds no output buffer at all. What the kernel did not take is
 // moved into the queue's own buffer by settle(), before the scratch is
-// reused. Bytes shared by many connections (a chat broadcast, framed once)
+// reused. The common case, one run of bytes in the scratch and nothing else
+// queued, is kept in two offsets without a segment list, so that a
+// connection that only ever sends its own bytes (an echo) allocates nothing
+// for its output. Bytes shared by many connections (a chat broadcast, framed once)
 // are queued by reference and never copied, and so are bytes borrowed for a
 // moment (a large echo, straight from the loop's read buffer) until settle(). Segments record offsets rather
 // than pointers, so appending (which may reallocate a buffer) never
@@ -63,13 +66,21 @@ private:
         Where where;
     };
     const char* base(const Segment& s) const;
+    std::string& own();
+    bool has_segments() const { return head_ < segments_.size(); }
+    bool has_run() const { return run_begin_ < run_end_; }
 
     std::string& scratch_;
-    std::string own_;
+    // The front of the queue when it is in the scratch: [run_begin_, run_end_).
+    std::size_t run_begin_ = 0;
+    std::size_t run_end_ = 0;
+    // What follows the run, if anything.
     std::vector<Segment> segments_;
-    std::size_t head_ = 0;  // first unsent segment
+    // Only for what the kernel did not take: allocated then, freed once sent.
+    std::unique_ptr<std::string> own_;
     std::size_t queued_ = 0;
-    bool borrowed_ = false;  // some segment is borrowed
+    std::uint32_t head_ = 0;  // first unsent segment
+    bool borrowed_ = false;   // some segment is borrowed
 };
 
 }  // namespace wirechat::net
