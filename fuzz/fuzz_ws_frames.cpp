@@ -17,7 +17,8 @@
 //    client, FIN set, valid opcodes, control payloads <= 125 bytes, close
 //    frames with a valid code and UTF-8 reason, nothing after a close.
 // With permessage-deflate (setup bit), where the model does not apply: the
-// events and output are the same whole or chunked, and 3's per-message
+// events and output (but for the close reason) are the same whole or
+// chunked, and 3's per-message
 // checks (size after inflation, UTF-8) and 4 still hold.
 #include <algorithm>
 #include <cstddef>
@@ -275,6 +276,30 @@ struct Run {
     Bytes output;
 };
 
+// Server output with its close frame cut down to the code. When a
+// compressed message is both corrupt DEFLATE and (as far as it inflates)
+// bad UTF-8, which of the two is noticed first depends on how much arrived
+// at once: both are 1007, only the reason text differs, and that is fine.
+Bytes without_close_reason(const Bytes& output) {
+    std::size_t pos = 0;
+    while (pos < output.size()) {
+        ws::FrameParser parser;
+        const auto r = parser.parse(std::span(output).subspan(pos));
+        FUZZ_CHECK(r.status == ws::FrameParser::Status::complete);
+        const ws::FrameHeader& h = parser.header();
+        if (h.opcode == ws::Opcode::close) {
+            Bytes out(output.begin(), output.begin() + pos);
+            const std::uint8_t code_size = h.length >= 2 ? 2 : 0;
+            out.insert(out.end(), {0x88, code_size});
+            const std::size_t code = pos + r.consumed;
+            out.insert(out.end(), output.begin() + code, output.begin() + code + code_size);
+            return out;
+        }
+        pos += r.consumed + std::size_t(h.length);
+    }
+    return output;
+}
+
 // Feeds `wire` to a fresh endpoint, in chunks (or whole, without a chunker).
 Run run_endpoint(std::span<const std::uint8_t> wire, const Setup& setup, fuzz::Chunker* chunker) {
     std::optional<ws::Deflater> deflater;
@@ -326,7 +351,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // chunking changes nothing, down to the bytes written.
         const Run whole = run_endpoint(wire, setup, nullptr);
         FUZZ_CHECK(chunked.events == whole.events);
-        if (setup.role == ws::Role::server) FUZZ_CHECK(chunked.output == whole.output);
+        if (setup.role == ws::Role::server)
+            FUZZ_CHECK(without_close_reason(chunked.output) == without_close_reason(whole.output));
     }
     ws::Inflater our_messages(15, setup.our_keeps_context);
     fuzz::check_endpoint_output(chunked.output, setup.role, setup.compressed ? &our_messages : nullptr);
