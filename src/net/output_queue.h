@@ -8,11 +8,14 @@
 // reused. The common case, one run of bytes in the scratch and nothing else
 // queued, is kept in two offsets without a segment list, so that a
 // connection that only ever sends its own bytes (an echo) allocates nothing
-// for its output. Bytes shared by many connections (a chat broadcast, framed once)
-// are queued by reference and never copied, and so are bytes borrowed for a
-// moment (a large echo, straight from the loop's read buffer) until settle(). Segments record offsets rather
-// than pointers, so appending (which may reallocate a buffer) never
-// invalidates what is already queued.
+// for its output.
+//
+// Bytes shared by many connections (a chat broadcast, framed once) are
+// queued by reference and never copied, and so are bytes borrowed for a
+// moment (a large echo, straight from the loop's read buffer) until
+// settle(). Segments record offsets rather than pointers into buffers that
+// grow, so appending (which may reallocate one) never invalidates what is
+// already queued.
 #pragma once
 
 #include <sys/uio.h>
