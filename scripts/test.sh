@@ -21,11 +21,11 @@ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DWIRECHAT_SANITIZE=ON >/d
 cmake --build build-sanitize -j"$jobs"
 ctest --test-dir build-sanitize --output-on-failure -j"$jobs"
 
-step "fuzz: every libFuzzer target for 20 s, then replay its seed corpus (fuzz/README.md)"
+step "fuzz: every libFuzzer target for 15 s, then replay its seed corpus (fuzz/README.md)"
 mkdir -p build-fuzz
 for target in $(fuzz/run.sh --list); do
     log=build-fuzz/$target.log
-    if ! fuzz/run.sh "$target" 20 >"$log" 2>&1 ||
+    if ! fuzz/run.sh "$target" 15 >"$log" 2>&1 ||
        ! fuzz/run.sh --replay "$target" "fuzz/corpus/$target" >>"$log" 2>&1; then
         tail -n 40 "$log"
         echo "fuzz: $target failed; the input is in build-fuzz/artifacts/$target/" >&2
