@@ -49,6 +49,13 @@ void WsSession::close(std::uint16_t code, std::string_view reason) {
 // we sent). RFC 6455 7.1.1: the server closes the TCP connection first.
 void WsSession::on_closed(std::uint16_t code, std::string_view reason, bool clean) {
     if (tracer_) tracer_->websocket_closed(code, reason, clean);
+    finish();
+}
+
+// The WebSocket is done: no more pings or close waits (the connection's own
+// timer bounds the flush and linger), and the service forgets the session.
+void WsSession::finish() {
+    connection_.loop().timers().cancel(timer_);
     tell_service_closed();
     connection_.close_after_flush();
 }
@@ -56,8 +63,7 @@ void WsSession::on_closed(std::uint16_t code, std::string_view reason, bool clea
 // EOF without a closing handshake: the peer vanished (RFC 6455 code 1006).
 void WsSession::on_peer_closed() {
     if (tracer_) tracer_->note("the peer closed TCP without a closing handshake (1006)");
-    tell_service_closed();
-    connection_.close_after_flush();
+    finish();
 }
 
 void WsSession::wind_down() { close(1001, "server shutting down"); }

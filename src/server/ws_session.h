@@ -60,6 +60,7 @@ private:
     }
 
     void on_timer();
+    void finish();
     void tell_service_closed();
 
     WsService& service_;
