@@ -2,7 +2,8 @@
 # Install what is missing, then build and run every test: unit and
 # integration tests (Release, then again under AddressSanitizer and
 # UndefinedBehaviorSanitizer), every libFuzzer target briefly, interop with
-# python3-websockets, and the browser test in headless Chromium.
+# python3-websockets, the browser test in headless Chromium, and a quick
+# pass of the benchmark suite (proves it runs; judges no speed).
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
