@@ -44,7 +44,7 @@ public:
 
     void feed(std::span<std::uint8_t> bytes) {
         endpoint_.feed(bytes);
-        chat_.flush(now_ms);
+        chat_.flush();
     }
     bool closed() const { return closed_; }
     std::size_t chat_clients() const { return chat_.client_count(); }
@@ -58,7 +58,7 @@ private:
     void on_closed(std::uint16_t, std::string_view, bool) override {
         FUZZ_CHECK(!closed_);
         closed_ = true;
-        chat_.disconnect(client, now_ms);
+        chat_.disconnect(client);
     }
     void write(std::span<const std::uint8_t> bytes) override {
         output_.insert(output_.end(), bytes.begin(), bytes.end());

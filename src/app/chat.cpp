@@ -63,7 +63,7 @@ void Chat::receive(ClientId id, std::string_view text, std::int64_t now_ms) {
     }
 }
 
-void Chat::disconnect(ClientId id, std::int64_t /*now_ms*/) {
+void Chat::disconnect(ClientId id) {
     const auto found = clients_.find(id);
     if (found == clients_.end()) return;
     Client& client = found->second;
@@ -78,7 +78,7 @@ void Chat::disconnect(ClientId id, std::int64_t /*now_ms*/) {
     clients_.erase(found);
 }
 
-void Chat::flush(std::int64_t /*now_ms*/) {
+void Chat::flush() {
     for (const std::string& name : presence_due_) {
         const auto found = rooms_.find(name);
         if (found == rooms_.end()) continue;  // emptied and deleted since

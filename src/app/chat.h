@@ -42,10 +42,10 @@ public:
     // One complete text message from the client. Unknown ids are ignored.
     void receive(ClientId id, std::string_view text, std::int64_t now_ms);
     // The client is gone. Unknown ids are ignored.
-    void disconnect(ClientId id, std::int64_t now_ms);
+    void disconnect(ClientId id);
     // Sends the coalesced updates: at most one presence per room that changed,
     // then one rooms list to everyone if the list or a count changed.
-    void flush(std::int64_t now_ms);
+    void flush();
 
     std::size_t client_count() const { return clients_.size(); }
 

@@ -76,7 +76,7 @@ ChatService::ChatService(net::EventLoop& loop, const Options& options)
 ChatService::~ChatService() { loop_.timers().cancel(flush_timer_); }
 
 void ChatService::on_flush_timer() {
-    chat_.flush(loop_.wall_ms());
+    chat_.flush();
     loop_.timers().arm(flush_timer_, loop_.now_ms() + flush_interval_ms);
 }
 
@@ -97,7 +97,7 @@ void ChatService::message(WsSession& session, ws::Opcode op, std::span<const std
 }
 
 void ChatService::closed(WsSession& session) {
-    if (sessions_.erase(session.tag)) chat_.disconnect(session.tag, loop_.wall_ms());
+    if (sessions_.erase(session.tag)) chat_.disconnect(session.tag);
 }
 
 void ChatService::send(app::ClientId to, std::string_view envelope) {

@@ -21,7 +21,7 @@ struct ChatFixture {
         chat.receive(id, envelope(type, payload), now);
     }
     void raw(ClientId id, std::string_view text) { chat.receive(id, text, now); }
-    void flush() { chat.flush(now); }
+    void flush() { chat.flush(); }
 
     // The payload of the new_message `id` gets when it speaks (state probe).
     boost::json::value echo_of(ClientId id, std::string_view text) {

@@ -62,10 +62,10 @@ TEST_CASE("membership survives many swaps: leavers never receive, stayers always
     ChatFixture f;
     for (ClientId id = 1; id <= 8; ++id) f.connect(id);
     for (ClientId id : {2, 4, 6, 8}) f.say(id, "join", "even");
-    f.chat.disconnect(1, f.now);
+    f.chat.disconnect(1);
     f.say(3, "join", "even");
     f.say(4, "join", "lobby");
-    f.chat.disconnect(6, f.now);
+    f.chat.disconnect(6);
     f.transport.clear();
     f.say(2, "new_message", "who is here?");
     CHECK(sorted(f.transport.log.back().recipients) == std::vector<ClientId>{2, 3, 8});
@@ -113,7 +113,7 @@ TEST_CASE("an emptied room is deleted with its history; the lobby never is") {
     f.say(1, "join", "dev");
     CHECK(f.transport.last_to(1).payload().at("history").as_array().empty());
 
-    f.chat.disconnect(1, f.now);
+    f.chat.disconnect(1);
     f.connect(2);
     const json::value welcome = f.transport.last_to(2).payload();
     REQUIRE(welcome.at("history").as_array().size() == 1);
@@ -182,7 +182,7 @@ TEST_CASE("presence follows renames, joins, leaves and disconnects") {
     CHECK(presence[1].payload().at("count") == 2);
 
     f.transport.clear();
-    f.chat.disconnect(3, f.now);
+    f.chat.disconnect(3);
     f.flush();
     presence = f.transport.of_type("presence");
     REQUIRE(presence.size() == 1);
@@ -269,7 +269,7 @@ TEST_CASE("a room of 10,000: one broadcast per message, one presence per flush")
     REQUIRE(f.transport.log.size() == 1);
     CHECK(f.transport.log[0].recipients.size() == kClients);
 
-    for (ClientId id = 1; id <= kClients; id += 2) f.chat.disconnect(id, f.now);
+    for (ClientId id = 1; id <= kClients; id += 2) f.chat.disconnect(id);
     f.transport.clear();
     f.say(2, "new_message", "who is left?");
     REQUIRE(f.transport.log.size() == 1);

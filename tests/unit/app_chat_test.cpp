@@ -56,7 +56,7 @@ TEST_CASE("connecting an id twice and unknown ids are ignored") {
     CHECK(f.chat.client_count() == 1);
     CHECK(f.transport.log.size() == 1);
     f.raw(99, R"({"type":"rooms"})");
-    f.chat.disconnect(99, f.now);
+    f.chat.disconnect(99);
     CHECK(f.transport.log.size() == 1);
     CHECK(f.chat.client_count() == 1);
 }
@@ -126,7 +126,7 @@ TEST_CASE("nickname: a name is free again after a rename or a disconnect") {
     f.say(1, "nickname", "alicia");
     f.say(2, "nickname", "alice");
     CHECK(f.transport.last_to(2).payload() == "alice");
-    f.chat.disconnect(1, f.now);
+    f.chat.disconnect(1);
     f.say(2, "nickname", "alicia");
     CHECK(f.transport.last_to(2).payload() == "alicia");
 }
