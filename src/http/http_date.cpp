@@ -170,7 +170,13 @@ void append_http_date(std::string& out, std::time_t t) {
     out.append(cached_fixdate(t), kFixdateLength);
 }
 
-std::string http_date(std::time_t t) { return std::string(cached_fixdate(t), kFixdateLength); }
+// Not through the cache: callers format other moments than "now" (a file's
+// Last-Modified), which would evict the Date header's entry every response.
+std::string http_date(std::time_t t) {
+    std::string s(kFixdateLength, '\0');
+    format_fixdate(t, s.data());
+    return s;
+}
 
 std::optional<std::time_t> parse_http_date(std::string_view text) {
     if (auto t = parse_fixdate(text)) return t;

@@ -92,7 +92,6 @@ private:
     bool parse_field_line(std::string_view line, bool keep);
     bool finish_head();
     bool parse_chunk_size_line(std::string_view line);
-    ParseResult take_body_bytes(std::string_view bytes, std::size_t& pos);
     bool reject(int status, std::string_view reason);  // enters the failed state; false
 
     ParserLimits limits_;

@@ -49,13 +49,9 @@ private:
     }
 
     static net::SharedBytes frame(std::span<const std::uint8_t> payload, std::uint8_t rsv) {
-        std::uint8_t header[ws::max_frame_header];
-        const std::size_t header_size = ws::write_frame_header(header, true, ws::Opcode::text, payload.size(),
-                                                               nullptr, rsv);
         auto bytes = std::make_shared<std::string>();
-        bytes->reserve(header_size + payload.size());
-        bytes->append(reinterpret_cast<const char*>(header), header_size);
-        bytes->append(reinterpret_cast<const char*>(payload.data()), payload.size());
+        ws::append_frame(*bytes, ws::Opcode::text,
+                         {reinterpret_cast<const char*>(payload.data()), payload.size()}, true, rsv);
         return bytes;
     }
 

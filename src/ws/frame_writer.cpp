@@ -31,9 +31,10 @@ std::size_t write_frame_header(std::uint8_t out[14], bool fin, Opcode op, std::u
     return size;
 }
 
-void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin) {
+void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin,
+                  std::uint8_t rsv) {
     std::uint8_t header[max_frame_header];
-    const std::size_t header_size = write_frame_header(header, fin, op, payload.size(), nullptr);
+    const std::size_t header_size = write_frame_header(header, fin, op, payload.size(), nullptr, rsv);
     out.reserve(out.size() + header_size + payload.size());
     out.append(reinterpret_cast<const char*>(header), header_size);
     out.append(payload);

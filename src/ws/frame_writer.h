@@ -20,6 +20,7 @@ std::size_t write_frame_header(std::uint8_t out[14], bool fin, Opcode op, std::u
 
 // Appends a whole unmasked (server-role) frame to `out`. Used to frame a chat
 // broadcast once and share the bytes among all recipients.
-void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin = true);
+void append_frame(std::string& out, Opcode op, std::string_view payload, bool fin = true,
+                  std::uint8_t rsv = 0);
 
 }  // namespace wirechat::ws
