@@ -1,16 +1,13 @@
 #include "http/request.h"
 
+#include "http/grammar.h"
+
 namespace wirechat::http {
 
 namespace {
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 }  // namespace
 
@@ -35,7 +32,7 @@ bool Request::has_token(std::string_view name, std::string_view token) const {
         std::string_view rest = h.value;
         while (!rest.empty()) {
             size_t comma = rest.find(',');
-            std::string_view item = trim(rest.substr(0, comma));
+            std::string_view item = trim_ows(rest.substr(0, comma));
             if (iequals(item, token)) return true;
             if (comma == std::string_view::npos) break;
             rest.remove_prefix(comma + 1);

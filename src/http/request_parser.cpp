@@ -1,5 +1,6 @@
 #include "http/request_parser.h"
 
+#include "http/grammar.h"
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -8,24 +9,6 @@
 namespace wirechat::http {
 
 namespace {
-
-// tchar (RFC 9110 5.6.2): the characters of methods, field names, codings.
-bool is_tchar(char c) {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-    return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
-
-bool is_token(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar);
-}
-
-bool is_ows(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim_ows(std::string_view s) {
-    while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-    while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-    return s;
-}
 
 void skip_ows(std::string_view& s) {
     while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
@@ -52,13 +35,6 @@ bool parse_decimal(std::string_view s, std::uint64_t& value) {
         value = value * 10 + digit;
     }
     return true;
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 // quoted-string (RFC 9110 5.6.4) at the front of `s`, which is advanced past it.

@@ -13,17 +13,11 @@
 #include <stdexcept>
 
 #include "http/http_date.h"
+#include "http/grammar.h"
 
 namespace wirechat::http {
 
 namespace {
-
-int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // One path segment, percent-decoded; false for anything that could change
 // which file is meant once decoded (a '/', a '\\', a control character).
@@ -33,8 +27,8 @@ bool decode_segment(std::string_view raw, std::string& out) {
         char c = raw[i];
         if (c == '%') {
             if (i + 2 >= raw.size()) return false;
-            int high = hex_digit(raw[i + 1]);
-            int low = hex_digit(raw[i + 2]);
+            int high = hex_value(raw[i + 1]);
+            int low = hex_value(raw[i + 2]);
             if (high < 0 || low < 0) return false;
             c = char(high * 16 + low);
             i += 2;

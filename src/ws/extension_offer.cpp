@@ -5,6 +5,8 @@
 // where a quoted value must still be a token once unquoted.
 #include "ws/extension_offer.h"
 
+#include "http/grammar.h"
+
 #include <algorithm>
 
 namespace wirechat::ws {
@@ -12,13 +14,6 @@ namespace wirechat::ws {
 namespace {
 
 constexpr std::string_view deflate_name = "permessage-deflate";
-
-bool is_tchar(char c) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-    return c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
 
 // Reads the list left to right; every method either consumes what it names
 // or leaves the input as it was.
@@ -41,7 +36,7 @@ public:
     // Empty when no token starts here.
     std::string_view token() {
         std::size_t n = 0;
-        while (n < rest_.size() && is_tchar(rest_[n])) ++n;
+        while (n < rest_.size() && http::is_tchar(rest_[n])) ++n;
         std::string_view t = rest_.substr(0, n);
         rest_.remove_prefix(n);
         return t;
@@ -85,7 +80,7 @@ std::optional<ExtensionParam> parse_param(Cursor& in) {
     in.skip_whitespace();
     if (in.peek() == '"') {
         param.value = in.quoted();
-        if (!param.value || !is_token(*param.value)) return std::nullopt;
+        if (!param.value || !http::is_token(*param.value)) return std::nullopt;
     } else {
         param.value = std::string(in.token());
         if (param.value->empty()) return std::nullopt;

@@ -3,6 +3,8 @@
 // the one it does), 403 for a refused Origin, 400 for anything malformed.
 #include "ws/handshake.h"
 
+#include "http/grammar.h"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -39,12 +41,6 @@ bool is_valid_key(std::string_view key) {
     return last_digit_values.find(key[21]) != std::string_view::npos;
 }
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 // Subprotocol names are compared exactly (they are case-sensitive tokens),
 // across every Sec-WebSocket-Protocol field, since a list may be split over
 // several fields.
@@ -54,7 +50,7 @@ bool offers_subprotocol(const http::Request& request, std::string_view wanted) {
         std::string_view rest = header.value;
         while (true) {
             const std::size_t comma = rest.find(',');
-            if (trim(rest.substr(0, comma)) == wanted) return true;
+            if (http::trim_ows(rest.substr(0, comma)) == wanted) return true;
             if (comma == std::string_view::npos) break;
             rest.remove_prefix(comma + 1);
         }
