@@ -193,7 +193,7 @@ void Chat::leave_room(Client& client) {
 }
 
 void Chat::presence_changed(const Room& room) {
-    if (!presence_due_.contains(room.name())) presence_due_.emplace(room.name());
+    presence_due_.insert(room.name());
 }
 
 void Chat::members_changed(const Room& room) {

@@ -22,7 +22,6 @@ public:
     void push(std::string_view message_json);
 
     std::size_t size() const { return slots_.size(); }
-    std::size_t capacity() const { return capacity_; }
     // 0 is the oldest message kept, size() - 1 the newest.
     const std::string& at(std::size_t index) const;
 
