@@ -54,7 +54,7 @@ std::uint16_t parse_close_code(std::string_view text) {
     if (ec != std::errc{} || end != text.data() + text.size() || code > 65535 ||
         !wirechat::ws::is_valid_close_code(static_cast<std::uint16_t>(code)))
         throw UsageError{"--close: '" + std::string(text) +
-                         "' is not a code a close frame may carry (1000-1003, 1007-1014, 3000-4999)"};
+                         "' is not a code a close frame may carry (1000-1003, 1007-1011, 3000-4999)"};
     return static_cast<std::uint16_t>(code);
 }
 

@@ -93,7 +93,7 @@ std::string describe_frame(const FrameFacts& frame) {
     out.reserve(96);
     const std::string_view name = opcode_name(h.opcode);
     out.append(name);
-    if (name == "reserved") {
+    if (!ws::is_known_opcode(h.opcode)) {
         out.append("(0x");
         out.push_back(hex_digits[static_cast<int>(h.opcode) & 0xF]);
         out.push_back(')');
