@@ -41,8 +41,7 @@ Listener::Listener(EventLoop& loop, const std::string& host, std::uint16_t port,
     addrinfo* found = nullptr;
     std::string service = std::to_string(port);
     if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
-        throw std::runtime_error("cannot listen on " + host + ":" + service + ": " +
-                                 gai_strerror(rc));
+        fail_listen(host, port, gai_strerror(rc), 0);
 
     int err = 0;
     for (addrinfo* a = found; a && fd_ < 0; a = a->ai_next) {

@@ -100,14 +100,7 @@ void HttpSession::on_drained() {
     connection_.resume_input();
 }
 
-void HttpSession::on_peer_closed() {
-    // A client may half-close after its last request and still read the
-    // answers; those were queued already, so finishing is always right.
-    connection_.close_after_flush();
-}
-
 void HttpSession::wind_down() {
-    winding_down_ = true;
     // Between requests nothing is lost by closing now; otherwise the
     // response in progress will carry "Connection: close".
     if (waiting_for_ == Wait::idle && !sending_file_) connection_.close_after_flush();
@@ -119,7 +112,7 @@ void HttpSession::on_close() {
 }
 
 bool HttpSession::respond(const http::Request& request) {
-    bool keep_alive = request.keep_alive() && !winding_down_ && !server_.shutting_down();
+    bool keep_alive = request.keep_alive() && !server_.shutting_down();
     if (request.path == "/echo") {
         serve_echo(request, keep_alive);
     } else if (request.method == "GET" || request.method == "HEAD") {

@@ -27,7 +27,6 @@ public:
 
     std::size_t on_data(std::span<std::uint8_t> bytes) override;
     void on_drained() override;
-    void on_peer_closed() override;
     void wind_down() override;
     void on_close() override;
 
@@ -49,7 +48,6 @@ private:
     net::Timer timer_{[this] { on_timer(); }};
     Wait waiting_for_ = Wait::idle;
     bool sending_file_ = false;
-    bool winding_down_ = false;
     std::unique_ptr<trace::Tracer> tracer_;
 };
 
