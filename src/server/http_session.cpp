@@ -59,11 +59,11 @@ void HttpSession::on_timer() {
 std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
     std::string_view input = as_text(bytes);
     std::size_t used = 0;
+    if (waiting_for_ == Wait::body)
+        arm(Wait::body, server_.options().body_timeout_ms);  // progress resets it
     while (!sending_file_) {
         if (waiting_for_ == Wait::idle && used < input.size())
             arm(Wait::head, server_.options().header_timeout_ms);
-        else if (waiting_for_ == Wait::body)
-            arm(Wait::body, server_.options().body_timeout_ms);  // progress resets it
 
         http::ParseResult r = parser_.feed(input.substr(used));
         used += r.consumed;
@@ -140,8 +140,9 @@ void HttpSession::serve_echo(const http::Request& request, bool keep_alive) {
     head.headers.insert(head.headers.end(), persistence.begin(), persistence.end());
     std::string out;
     http::append_response_head(out, head, connection_.loop().wall_time());
-    if (request.method != "HEAD") out += request.body;
     send_response(out);
+    // The body joins the head in the same write, without a copy into `out`.
+    if (request.method != "HEAD") connection_.send(request.body);
 }
 
 void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
@@ -179,14 +180,11 @@ bool HttpSession::upgrade(const http::Request& request) {
         return false;
     }
     ws::HandshakeDecision decision = ws::decide_handshake(request, route->handshake);
-    std::string out;
     if (decision.status != 101) {
-        http::append_simple_response(out, decision.status, decision.reason + "\n", true, false,
-                                     connection_.loop().wall_time(), decision.headers);
-        send_response(out);
-        connection_.close_after_flush();
+        send_error(decision.status, decision.reason, decision.headers);
         return false;
     }
+    std::string out;
     http::ResponseHead head;
     head.status = 101;
     head.headers = std::move(decision.headers);
@@ -207,11 +205,13 @@ void HttpSession::send_response(std::string_view out) {
     connection_.send(out);
 }
 
-void HttpSession::send_error(int status, std::string_view reason) {
+void HttpSession::send_error(int status, std::string_view reason,
+                             std::span<const http::Header> extra) {
     std::string out;
     std::string body(reason);
     body += '\n';
-    http::append_simple_response(out, status, body, true, false, connection_.loop().wall_time());
+    http::append_simple_response(out, status, body, true, false, connection_.loop().wall_time(),
+                                 extra);
     send_response(out);
     connection_.close_after_flush();
 }

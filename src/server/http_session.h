@@ -40,7 +40,8 @@ private:
     bool upgrade(const http::Request& request);
     void serve_echo(const http::Request& request, bool keep_alive);
     void serve_file(const http::Request& request, bool keep_alive);
-    void send_error(int status, std::string_view reason);
+    void send_error(int status, std::string_view reason,
+                    std::span<const http::Header> extra = {});
     void send_response(std::string_view out);
 
     Server& server_;
