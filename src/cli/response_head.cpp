@@ -1,14 +1,10 @@
 #include "cli/response_head.h"
 
+#include "http/grammar.h"
+
 namespace wirechat::cli {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -40,7 +36,7 @@ std::optional<ResponseHead> parse_response_head(std::string_view head) {
         const std::string_view line = rest.substr(0, line_end);
         const std::size_t colon = line.find(':');
         if (colon == std::string_view::npos || colon == 0) return std::nullopt;
-        response.fields.push_back({std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))});
+        response.fields.push_back({std::string(line.substr(0, colon)), std::string(http::trim_ows(line.substr(colon + 1)))});
         if (line_end == std::string_view::npos) break;
         rest.remove_prefix(line_end + 2);
     }
