@@ -31,7 +31,7 @@ std::string_view colour_of(Direction d) { return d == Direction::received ? cyan
 Tracer::Tracer(Sink& sink, Style style, std::uint64_t connection_id)
     : sink_(sink),
       style_(style),
-      prefix_("#" + std::to_string(connection_id) + " "),
+      prefix_(std::string("#").append(std::to_string(connection_id)).append(" ")),
       received_(style.detail == Detail::full ? full_dump_limit : preview_limit),
       sent_(style.detail == Detail::full ? full_dump_limit : preview_limit) {}
 
