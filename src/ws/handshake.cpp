@@ -78,6 +78,15 @@ std::optional<DeflateAgreement> agree_on_deflate(const http::Request& request, c
     return negotiate_deflate(*offers, options);
 }
 
+// SHA-1, looked up once. With EVP_sha1(), OpenSSL 3 looks the algorithm up
+// by name in its providers again for every digest (an "implicit fetch").
+const EVP_MD* sha1() {
+    // Never freed: one immutable handle for the life of the process.
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+    if (!md) throw std::runtime_error("OpenSSL offers no SHA-1");
+    return md;
+}
+
 HandshakeDecision refuse(int status, std::string reason) {
     return HandshakeDecision{status, std::move(reason), {}, {}, {}};
 }
@@ -91,9 +100,15 @@ std::string compute_accept(std::string_view key) {
     input.append(websocket_guid);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_size = 0;
-    if (EVP_Digest(input.data(), input.size(), digest, &digest_size, EVP_sha1(), nullptr) != 1)
+    if (EVP_Digest(input.data(), input.size(), digest, &digest_size, sha1(), nullptr) != 1)
         throw std::runtime_error("SHA-1 failed");
     return base64(digest, digest_size);
+}
+
+void verify_accept_computation() {
+    // RFC 6455 1.3's example.
+    if (compute_accept("dGhlIHNhbXBsZSBub25jZQ==") != "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        throw std::runtime_error("Sec-WebSocket-Accept computation is wrong (OpenSSL's SHA-1 or base64)");
 }
 
 bool wants_upgrade(const http::Request& request) {

@@ -55,6 +55,8 @@ TEST_CASE("compute_accept reproduces the RFC 6455 vector") {
     CHECK(ws::compute_accept("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     // Checked independently with `openssl sha1 -binary | base64`.
     CHECK(ws::compute_accept("wDqumtseNBJdhkihL6PW7w==") == "0FFP+2nmNIf/h+4BP36k9uzrYGk=");
+    // The start-up check a server runs: the same vector.
+    CHECK_NOTHROW(ws::verify_accept_computation());
 }
 
 TEST_CASE("a good request is accepted with 101 and the accept header") {
