@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "net/block_pool.h"
 #include "net/event_loop.h"
 #include "net/intrusive_list.h"
 #include "net/output_queue.h"
@@ -74,11 +75,13 @@ struct ConnectionLimits {
     int linger_ms = 2000;
 };
 
-// ListLinks: its owner may keep it in an IntrusiveList.
+// ListLinks: its owner may keep it in an IntrusiveList. Pooled: allocated
+// from a BlockPool (see block_pool.h for why).
 class Connection final : private IoHandler,
                          private Deferred,
                          public Disposable,
-                         public ListLinks<Connection> {
+                         public ListLinks<Connection>,
+                         public Pooled<Connection> {
 public:
     Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits = {});
     ~Connection() override;

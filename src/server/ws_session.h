@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "net/block_pool.h"
 #include "net/connection.h"
 #include "server/options.h"
 #include "server/ws_service.h"
@@ -17,7 +18,10 @@
 
 namespace wirechat::server {
 
+// Pooled: every open WebSocket keeps one, so it comes from a BlockPool
+// (see net/block_pool.h).
 class WsSession final : public net::ProtocolHandler,
+                        public net::Pooled<WsSession>,
                         private ws::EndpointHandler,
                         private ws::ByteSink {
 public:
