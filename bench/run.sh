@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: wirechat side by side with its peers, in one run.
 #
-#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate]
+#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale]
 #
 # Servers run pinned to core 0, the load (bench's own wirechat-loadgen, or
 # wrk) on core 1. Each scenario runs every server in turn, on a fresh
@@ -10,9 +10,10 @@
 # with ratios wirechat / peer. --quick: tiny sizes, one round, asserts
 # nothing about speed but fails if anything in the suite fails. A peer that
 # is not installed (scripts/setup.sh bench) is skipped with a note.
-# Two sections, each with its own table: base (every scenario, compression
-# off as it is by default) and deflate (permessage-deflate on and off,
-# wirechat --deflate against Node's ws set up the same way); --only picks one.
+# Three sections, each with its own table: base (every scenario, compression
+# off as it is by default), deflate (permessage-deflate on and off,
+# wirechat --deflate against Node's ws set up the same way) and scale
+# (100,000 idle WebSockets at once, wirechat alone); --only picks one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -20,33 +21,34 @@ root=$PWD
 quick=0
 rounds=3
 build=build-bench
-sections="base deflate"
-usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate]"
+sections="base deflate scale"
+usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --rounds) rounds=$2; shift ;;
         --build-dir) build=$2; shift ;;
         --only)
-            case "${2:-}" in base|deflate) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
+            case "${2:-}" in base|deflate|scale) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
             shift ;;
         *) echo "$usage" >&2; exit 2 ;;
     esac
     shift
 done
-run_base=0 run_deflate=0
+run_base=0 run_deflate=0 run_scale=0
 [[ " $sections " == *" base "* ]] && run_base=1
 [[ " $sections " == *" deflate "* ]] && run_deflate=1
+[[ " $sections " == *" scale "* ]] && run_scale=1
 # The compression section's message: 1 KiB of JSON-like chat text, which
 # permessage-deflate shrinks to about 40 % (wirechat-loadgen --json).
 deflate_size=1024
 
 if [ $quick = 1 ]; then
     rounds=1 conns=4 warmup=0.1 duration=0.3 idle_conns=200 bcast_clients=50 bcast_rounds=2
-    bcast_rate=10 bcast_duration=1 wrk_seconds=1 wrk_conns=4
+    bcast_rate=10 bcast_duration=1 wrk_seconds=1 wrk_conns=4 scale_conns=400 scale_servers=2
 else
     conns=100 warmup=0.5 duration=4 idle_conns=10000 bcast_clients=10000 bcast_rounds=5
-    bcast_rate=20 bcast_duration=3 wrk_seconds=5 wrk_conns=50
+    bcast_rate=20 bcast_duration=3 wrk_seconds=5 wrk_conns=50 scale_conns=100000 scale_servers=6
 fi
 
 # Idle connections and broadcast need ~10,000 descriptors on each side.
@@ -85,8 +87,9 @@ fi
 
 work=$(mktemp -d /tmp/wirechat-bench.XXXXXX)
 server_pid=""
+scale_pids=()  # the scale section's servers and loadgens, while it runs
 cleanup() {
-    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    for pid in $server_pid "${scale_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -236,6 +239,84 @@ static_run() {  # SERVER: wrk against GET / and the server's CPU per request
     record static "$1" "$line" server_cpu_us_per_req req_per_s
 }
 
+# scale_run: $scale_conns idle WebSockets held at once, once per run (it
+# shows capacity; there is no peer to interleave with). One process cannot
+# hold 100,000 here: the hard descriptor limit is 20,000 per process, and
+# raising it needs CAP_SYS_RESOURCE, which this machine does not grant. So
+# $scale_servers wirechat processes share one port (--reuse-port: the kernel
+# spreads the connections among them), all pinned to core 0 as one server
+# would be, and as many loadgens open their shares at once from 127.0.0.1-8
+# on core 1, each echoing once on every connection, then holding them open
+# while the servers' memory and sockets are counted.
+sockets_of() { find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+rss_kib_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+scale_run() {
+    port=$(free_port)
+    local servers=() loads=() i pid
+    for i in $(seq "$scale_servers"); do
+        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web --reuse-port \
+            >"$work/scale-server-$i.log" 2>&1 &
+        servers+=($!)
+        scale_pids+=($!)
+    done
+    for _ in $(seq 100); do
+        [ "$(ss -Htln "sport = :$port" | wc -l)" -ge "$scale_servers" ] && break
+        sleep 0.1
+    done
+    [ "$(ss -Htln "sport = :$port" | wc -l)" -ge "$scale_servers" ] || { echo "bench: scale: servers did not start" >&2; exit 1; }
+    local rss_before=0 sockets_before=()
+    for pid in "${servers[@]}"; do
+        rss_before=$((rss_before + $(rss_kib_of "$pid")))
+        sockets_before+=("$(sockets_of "$pid")")
+    done
+    local share=$((scale_conns / scale_servers))
+    for i in $(seq "$scale_servers"); do
+        local n=$share
+        [ "$i" = "$scale_servers" ] && n=$((scale_conns - share * (scale_servers - 1)))
+        $on_load_core "$loadgen" idle --port "$port" --connections "$n" --sources 8 --hold 600 \
+            >"$work/scale-load-$i.out" 2>&1 &
+        loads+=($!)
+        scale_pids+=($!)
+    done
+    # Every loadgen prints its result (all its connections opened and echoed
+    # once) and then holds; one that exits instead has failed.
+    local done_count=0
+    while [ "$done_count" -lt "$scale_servers" ]; do
+        done_count=0
+        for i in $(seq "$scale_servers"); do
+            if grep -q '^RESULT' "$work/scale-load-$i.out"; then done_count=$((done_count + 1))
+            elif ! kill -0 "${loads[$((i - 1))]}" 2>/dev/null; then
+                echo "bench: scale: loadgen $i failed:" >&2
+                cat "$work/scale-load-$i.out" >&2
+                exit 1
+            fi
+        done
+        sleep 0.2
+    done
+    local rss_after=0 held=0 least="" most=0 count
+    for i in $(seq "$scale_servers"); do
+        pid=${servers[$((i - 1))]}
+        rss_after=$((rss_after + $(rss_kib_of "$pid")))
+        count=$(($(sockets_of "$pid") - ${sockets_before[$((i - 1))]}))
+        held=$((held + count))
+        [ -z "$least" ] || [ "$count" -lt "$least" ] && least=$count
+        [ "$count" -gt "$most" ] && most=$count
+    done
+    for pid in "${loads[@]}" "${servers[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
+    scale_pids=()
+    [ "$held" -eq "$scale_conns" ] || { echo "bench: scale: the servers held $held connections, not $scale_conns" >&2; exit 1; }
+    # The loadgens opened their shares at the same time: the aggregate rate
+    # is all connections over the longest opening.
+    local rate
+    rate=$(cat "$work"/scale-load-*.out | sed -n 's/^RESULT.* connections=\([0-9]*\) handshakes_per_s=\([0-9.]*\).*/\1 \2/p' |
+        awk -v total="$scale_conns" '{ t = $1 / $2; if (t > longest) longest = t } END { printf "%.0f", total / longest }')
+    local line="RESULT scenario=scale connections=$held processes=$scale_servers least=$least most=$most"
+    line="$line bytes_per_conn=$(awk -v a="$rss_after" -v b="$rss_before" -v n="$held" 'BEGIN { printf "%.1f", (a - b) * 1024 / n }')"
+    line="$line rss_total_mib=$(awk -v a="$rss_after" 'BEGIN { printf "%.1f", a / 1024 }') handshakes_per_s=$rate"
+    echo "  wirechat: $line"
+    echo "$line" > "$work/scale.result"
+}
+
 echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $rounds round(s)$([ $quick = 1 ] && echo ', quick')"
 echo "bench: load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 deflate_peers=""
@@ -265,6 +346,10 @@ for round in $(seq "$rounds"); do
         static_run nginx
     fi
 done
+if [ $run_scale = 1 ]; then
+    echo "scale: $scale_conns idle WebSockets at once"
+    scale_run
+fi
 
 # ---- the table ----------------------------------------------------------------
 
@@ -338,5 +423,16 @@ if [ $run_deflate = 1 ]; then
     deflate_row "idle $idle_conns conns, after one $deflate_size B message each: bytes/conn" idle_json \
         bytes_per_conn_after_echo
 fi | tee "$work/deflate_table.md"
+if [ $run_scale = 1 ]; then
+    echo
+    field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$work/scale.result"; }
+    echo "| scale: $scale_conns idle WebSockets held at once | wirechat |"
+    echo "|---|---:|"
+    echo "| server processes sharing the port (--reuse-port), all on core 0 | $(field processes) |"
+    echo "| connections per process, fewest / most | $(field least) / $(field most) |"
+    echo "| RSS growth bytes/conn (all processes) | $(field bytes_per_conn) |"
+    echo "| RSS of all processes, MiB | $(field rss_total_mib) |"
+    echo "| handshakes/s (all loadgens at once) | $(field handshakes_per_s) |"
+fi
 [ $quick = 1 ] && echo "bench: quick run complete (speed is not judged in --quick)"
 echo "bench: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -104,7 +104,11 @@ Client::Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientE
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
     if (source != 0) {
         // Each source address has its own ~28,000 ephemeral ports toward one
-        // server port: several of them lift that limit.
+        // server port: several of them lift that limit. The port is chosen
+        // at connect(), not here (IP_BIND_ADDRESS_NO_PORT), so that the
+        // kernel may reuse one whose previous connection is in TIME_WAIT.
+        int on = 1;
+        setsockopt(fd_, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
         sockaddr_in local{};
         local.sin_family = AF_INET;
         local.sin_addr.s_addr = source;

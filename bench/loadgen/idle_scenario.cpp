@@ -9,6 +9,11 @@
 // With --deflate --json that message is compressed both ways, so the second
 // figure includes what a server keeps per connection once it has inflated
 // and deflated a message: that is the idle cost of compression.
+//
+// Without --server-pid it reports only the handshake rate. With --hold S it
+// keeps every connection open S seconds after printing its result, so that
+// several loadgens can fill several servers at once (bench/run.sh's scale
+// section reads the servers' memory while they all hold).
 #include <algorithm>
 
 #include "payload.h"
@@ -38,13 +43,12 @@ public:
     }
 
     void run() override {
-        if (!server_.enabled()) die("the idle scenario needs --server-pid");
-        const std::int64_t rss_before = server_.rss_bytes();
+        const std::int64_t rss_before = rss();
         const std::int64_t start = now_ns();
         open_all(120);
         const double open_s = double(now_ns() - start) / 1e9;
         idle_for(1.0);  // let the server finish whatever the handshakes started
-        const std::int64_t rss_idle = server_.rss_bytes();
+        const std::int64_t rss_idle = rss();
 
         for (auto& client : clients_) {
             client->send(probe_op_, probe_);
@@ -54,19 +58,25 @@ public:
             die("only " + std::to_string(echoed_) + " of " + std::to_string(clients_.size()) +
                 " idle connections echoed");
         idle_for(0.5);
-        const std::int64_t rss_used = server_.rss_bytes();
+        const std::int64_t rss_used = rss();
 
         const double n = double(clients_.size());
-        ResultLine("idle")
-            .add("connections", n)
-            .add("handshakes_per_s", n / open_s)
-            .add("rss_before_kib", double(rss_before) / 1024)
-            .add("rss_idle_kib", double(rss_idle) / 1024)
-            .add("bytes_per_idle_conn", double(rss_idle - rss_before) / n)
-            .add("bytes_per_conn_after_echo", double(rss_used - rss_before) / n);
+        {
+            ResultLine result("idle");
+            result.add("connections", n).add("handshakes_per_s", n / open_s);
+            if (server_.enabled()) {
+                result.add("rss_before_kib", double(rss_before) / 1024)
+                    .add("rss_idle_kib", double(rss_idle) / 1024)
+                    .add("bytes_per_idle_conn", double(rss_idle - rss_before) / n)
+                    .add("bytes_per_conn_after_echo", double(rss_used - rss_before) / n);
+            }
+        }  // printed now, before the hold
+        idle_for(settings_.hold_s);
     }
 
 private:
+    std::int64_t rss() const { return server_.enabled() ? server_.rss_bytes() : 0; }
+
     void on_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) override {
         if (op != probe_op_ || !std::equal(payload.begin(), payload.end(), probe_.begin(), probe_.end()))
             die("connection " + std::to_string(client.id()) + ": unexpected message");

@@ -25,7 +25,8 @@ protocol error, refused handshake, unexpected close or wrong echo exits 1):
              endpoint; every echo is checked. msgs/s, p50/p99 round trip, and
              the server's CPU time per message.
   idle       N connections that stay idle: the server's RSS growth per
-             connection (start the server fresh) and the handshake rate.
+             connection (start the server fresh; needs --server-pid) and
+             the handshake rate.
   broadcast  N clients in the chat's lobby; one message at a time, the time
              until each client has it (p50/p99, all delivered); with --rate,
              a steady stream and the delivered messages/s.
@@ -50,6 +51,7 @@ options:
   --connect-batch N   handshakes in flight while opening (default 256)
   --rounds N          broadcast: messages timed one by one (default 5)
   --rate R            broadcast: then R messages/s for --duration seconds
+  --hold S            idle: keep the connections open S seconds after the result
 )";
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -110,6 +112,7 @@ Settings parse(int argc, char** argv, std::string& scenario) {
         else if (arg == "--connect-batch") s.connect_batch = std::max<std::size_t>(1, count(arg, value));
         else if (arg == "--rounds") s.rounds = int(count(arg, value));
         else if (arg == "--rate") s.rate = number(arg, value);
+        else if (arg == "--hold") s.hold_s = number(arg, value);
         else usage_error("unknown option " + std::string(arg));
     }
     if (scenario.empty()) usage_error("which scenario? echo, idle or broadcast");

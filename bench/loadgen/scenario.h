@@ -31,6 +31,7 @@ struct Settings {
     std::size_t connect_batch = 256;  // handshakes in flight while opening
     int rounds = 5;                 // broadcast: messages timed one by one
     double rate = 0;                // broadcast: steady messages/s afterwards (0: none)
+    double hold_s = 0;              // idle: keep the connections open this long after the result
 };
 
 class Scenario : public ClientEvents {
