@@ -121,7 +121,6 @@ public:
     bool closing() const { return closing_ || closed_; }
     ProtocolHandler& handler() { return *handler_; }
     EventLoop& loop() { return loop_; }
-    int fd() const { return fd_; }
 
 private:
     // What a connection needs only for a file response, for input its

@@ -30,7 +30,6 @@ public:
     Timer(const Timer&) = delete;
     Timer& operator=(const Timer&) = delete;
     bool armed() const { return slot_ != not_armed; }
-    std::int64_t deadline() const { return deadline_; }
 
 private:
     friend class TimerHeap;
@@ -53,7 +52,6 @@ public:
     // Fire every timer whose deadline has passed. A callback may arm or
     // cancel any timer, including its own.
     void fire_due(std::int64_t now);
-    std::size_t size() const { return heap_.size(); }
 
 private:
     void place(std::size_t slot, Timer* t);

@@ -38,7 +38,6 @@ public:
     void send_framed(const net::SharedBytes& frame);
     // Start the closing handshake; the peer gets close_timeout_ms to answer.
     void close(std::uint16_t code, std::string_view reason);
-    bool can_send() const { return endpoint_.can_send(); }
     // What compresses this session's messages (shared, keeping no context),
     // or nullptr without compression.
     ws::Deflater* compressor() const { return endpoint_.compressor(); }
