@@ -2,6 +2,8 @@
 // static files, and the WebSocket handshake all need.
 #pragma once
 
+#include <cstddef>
+#include <iterator>
 #include <string_view>
 
 namespace wirechat::http {
@@ -14,5 +16,38 @@ bool is_ows(char c);
 std::string_view trim_ows(std::string_view s);
 // The value of a hexadecimal digit, or -1.
 int hex_value(char c);
+
+// The elements of a comma-separated list (RFC 9110 5.6.1), OWS trimmed, in
+// order: "a, ,b" gives "a", "", "b", and "" gives one empty element. Empty
+// elements are kept for the caller to judge: most fields ignore them, but an
+// empty Content-Length is an error.
+class ListElements {
+public:
+    explicit ListElements(std::string_view list) : list_(list) {}
+
+    class iterator {
+    public:
+        std::string_view operator*() const { return trim_ows(rest_.substr(0, rest_.find(','))); }
+        iterator& operator++() {
+            const std::size_t comma = rest_.find(',');
+            if (comma == std::string_view::npos) done_ = true;
+            else rest_.remove_prefix(comma + 1);
+            return *this;
+        }
+        bool operator==(std::default_sentinel_t) const { return done_; }
+
+    private:
+        friend class ListElements;
+        explicit iterator(std::string_view rest) : rest_(rest) {}
+        std::string_view rest_;
+        bool done_ = false;
+    };
+
+    iterator begin() const { return iterator(list_); }
+    std::default_sentinel_t end() const { return {}; }
+
+private:
+    std::string_view list_;
+};
 
 }  // namespace wirechat::http

@@ -29,14 +29,8 @@ bool Request::has_token(std::string_view name, std::string_view token) const {
     // every field with this name is searched.
     for (const Header& h : headers) {
         if (!iequals(h.name, name)) continue;
-        std::string_view rest = h.value;
-        while (!rest.empty()) {
-            size_t comma = rest.find(',');
-            std::string_view item = trim_ows(rest.substr(0, comma));
+        for (std::string_view item : ListElements(h.value))
             if (iequals(item, token)) return true;
-            if (comma == std::string_view::npos) break;
-            rest.remove_prefix(comma + 1);
-        }
     }
     return false;
 }

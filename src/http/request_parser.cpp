@@ -343,31 +343,20 @@ bool RequestParser::finish_head() {
         } else if (iequals(h.name, "Content-Length")) {
             // A list of identical values ("5, 5") is what proxies make of
             // repeated fields; anything else is ambiguous framing.
-            std::string_view rest = h.value;
-            for (;;) {
-                std::size_t comma = rest.find(',');
+            for (std::string_view item : ListElements(h.value)) {
                 std::uint64_t value;
-                if (!parse_decimal(trim_ows(rest.substr(0, comma)), value))
-                    return reject(400, "invalid Content-Length");
+                if (!parse_decimal(item, value)) return reject(400, "invalid Content-Length");
                 if (has_content_length && value != content_length_)
                     return reject(400, "conflicting Content-Length values");
                 content_length_ = value;
                 has_content_length = true;
-                if (comma == std::string_view::npos) break;
-                rest.remove_prefix(comma + 1);
             }
         } else if (iequals(h.name, "Transfer-Encoding")) {
             has_transfer_encoding = true;
-            std::string_view rest = h.value;
-            for (;;) {
-                std::size_t comma = rest.find(',');
-                std::string_view coding = trim_ows(rest.substr(0, comma));
-                if (!coding.empty()) {
-                    ++codings;
-                    if (!iequals(coding, "chunked")) transfer_coding_ok = false;
-                }
-                if (comma == std::string_view::npos) break;
-                rest.remove_prefix(comma + 1);
+            for (std::string_view coding : ListElements(h.value)) {
+                if (coding.empty()) continue;
+                ++codings;
+                if (!iequals(coding, "chunked")) transfer_coding_ok = false;
             }
         }
     }

@@ -47,13 +47,8 @@ bool is_valid_key(std::string_view key) {
 bool offers_subprotocol(const http::Request& request, std::string_view wanted) {
     for (const http::Header& header : request.headers) {
         if (!http::iequals(header.name, "Sec-WebSocket-Protocol")) continue;
-        std::string_view rest = header.value;
-        while (true) {
-            const std::size_t comma = rest.find(',');
-            if (http::trim_ows(rest.substr(0, comma)) == wanted) return true;
-            if (comma == std::string_view::npos) break;
-            rest.remove_prefix(comma + 1);
-        }
+        for (std::string_view offered : http::ListElements(header.value))
+            if (offered == wanted) return true;
     }
     return false;
 }
