@@ -22,13 +22,13 @@ constexpr std::uint8_t sync_flush_tail[4] = {0x00, 0x00, 0xff, 0xff};
 constexpr std::size_t min_inflate_room = 1024;
 constexpr std::size_t expected_expansion = 4;
 
-void check_window_bits(int window_bits) {
-    if (window_bits < 8 || window_bits > 15) throw std::invalid_argument("window bits must be 8 to 15");
-}
-
 Bytef* input_pointer(const std::uint8_t* bytes) { return const_cast<Bytef*>(bytes); }
 
 }  // namespace
+
+void check_window_bits(int window_bits) {
+    if (window_bits < 8 || window_bits > 15) throw std::invalid_argument("window bits must be 8 to 15");
+}
 
 Deflater::Deflater(int window_bits, int mem_level, bool keep_context) : keep_context_(keep_context) {
     check_window_bits(window_bits);

@@ -59,6 +59,9 @@ private:
     std::vector<std::uint8_t> output_;  // grows to the largest message compressed, then stays
 };
 
+// Throws std::invalid_argument unless 8 <= window_bits <= 15 (RFC 7692 7.1.2).
+void check_window_bits(int window_bits);
+
 class Inflater {
 public:
     enum class Status { ok, too_big, corrupt };

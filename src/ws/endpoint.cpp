@@ -46,7 +46,9 @@ Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler,
                    std::optional<EndpointCompression> compression)
     : role_(role), options_(options), handler_(handler), sink_(sink) {
     if (compression) {
-        seldom().inflater.emplace(compression->peer_window_bits, compression->peer_keeps_context);
+        check_window_bits(compression->peer_window_bits);
+        peer_window_bits_ = std::uint8_t(compression->peer_window_bits);
+        peer_keeps_context_ = compression->peer_keeps_context;
         deflater_ = compression->deflater;
     }
 }
@@ -85,7 +87,7 @@ void Endpoint::start_frame() {
     // RSV1 is permessage-deflate's, once negotiated; RSV2 and RSV3 belong
     // to no extension we speak.
     const bool compressed = (frame_.rsv & rsv_compressed) != 0;
-    if ((frame_.rsv & ~rsv_compressed) != 0 || (compressed && !(seldom_ && seldom_->inflater)))
+    if ((frame_.rsv & ~rsv_compressed) != 0 || (compressed && peer_window_bits_ == 0))
         return fail(close_code::protocol_error, "RSV bits set without a negotiated extension");
     if (!is_known_opcode(frame_.opcode)) return fail(close_code::protocol_error, "reserved opcode");
     // RFC 7692 6: only a data message's first frame says it is compressed.
@@ -173,12 +175,13 @@ void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
 // the message buffer, with the room left under max_message as the limit: a
 // zip bomb is stopped once it has produced max_message + 1 bytes.
 void Endpoint::inflate_payload(std::span<const std::uint8_t> chunk, bool frame_done) {
-    std::vector<std::uint8_t>& message = seldom_->message;  // allocated with the inflater
-    Inflater& inflater = *seldom_->inflater;
+    std::optional<Inflater>& inflater = seldom().inflater;
+    if (!inflater) inflater.emplace(peer_window_bits_, peer_keeps_context_);
+    std::vector<std::uint8_t>& message = seldom_->message;
     const std::size_t before = message.size();
-    Inflater::Status status = inflater.inflate(chunk, message, options_.max_message);
+    Inflater::Status status = inflater->inflate(chunk, message, options_.max_message);
     if (status == Inflater::Status::ok && frame_done && frame_.fin)
-        status = inflater.finish_message(message, options_.max_message);
+        status = inflater->finish_message(message, options_.max_message);
     // The text inflated so far (within the limit) is checked before the
     // inflater's verdict, so that the violation reported is the first one in
     // the message, however its frames were split: otherwise bad UTF-8 early

@@ -136,6 +136,10 @@ private:
     Opcode message_opcode_ = Opcode::binary;
     bool message_compressed_ = false;  // RSV1 on its first frame
     Utf8Validator utf8_;
+    // permessage-deflate as agreed: the inflater is made with the first
+    // compressed message. 0: not agreed, RSV1 is a protocol error.
+    std::uint8_t peer_window_bits_ = 0;
+    bool peer_keeps_context_ = false;
 
     EndpointOptions options_;
     EndpointHandler& handler_;
@@ -149,8 +153,8 @@ private:
     // Without compression, nullptr; not owned.
     Deflater* deflater_ = nullptr;
 
-    // What most connections never need: allocated on first use (or at once
-    // when compression was agreed), so that an idle endpoint stays small.
+    // What most connections never need: allocated on first use, so that an
+    // idle endpoint stays small.
     struct Seldom {
         // Holds a message only when it is fragmented or split across feeds,
         // or compressed (it receives the inflated bytes).

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,12 @@ TEST_CASE("uncompressed messages still pass when compression is agreed") {
                      client_frame(Opcode::text, hello_compressed, true, rsv_compressed),
                      client_frame(Opcode::text, copy(span_of("again")))}));
     CHECK(server.recorder.messages == std::vector<std::string>{"binary:plain", "text:Hello", "text:again"});
+}
+
+TEST_CASE("the peer's window bits are checked when the endpoint is made, not at its first message") {
+    CHECK_THROWS_AS(Server(1024, 16), std::invalid_argument);
+    CHECK_THROWS_AS(Server(1024, 7), std::invalid_argument);
+    CHECK_NOTHROW(Server(1024, 8));
 }
 
 TEST_CASE("RSV1 is refused where RFC 7692 does not allow it") {
