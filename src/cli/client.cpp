@@ -223,9 +223,10 @@ void Session::on_closed(std::uint16_t code, std::string_view reason, bool clean)
     closed_ = true;
     succeeded_ = clean && (we_closed_ || code == ws::close_code::normal || code == ws::close_code::going_away);
     if (tracer_) tracer_->websocket_closed(code, reason, clean);
-    status((clean ? "closed: " : "failed: ") + std::to_string(code) + " (" +
-           std::string(trace::close_code_name(code)) + ")" +
-           (reason.empty() ? "" : " " + trace::preview_text(as_bytes(reason), reason.size(), 123)));
+    std::string line(clean ? "closed: " : "failed: ");
+    line.append(std::to_string(code)).append(" (").append(trace::close_code_name(code)).append(")");
+    if (!reason.empty()) line.append(" ").append(trace::preview_text(as_bytes(reason), reason.size(), 123));
+    status(line);
     // The server closes TCP first (RFC 6455 7.1.1); give it a moment.
     deadline_ = Clock::now() + std::chrono::milliseconds(close_timeout_ms);
 }
