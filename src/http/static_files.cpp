@@ -202,29 +202,16 @@ StaticFiles::StaticFiles(std::string root) {
 
 StaticFiles::~StaticFiles() { ::close(root_fd_); }
 
-int StaticFiles::open_beneath(std::string& relative, int& status) const {
+int StaticFiles::open_beneath(const std::string& relative, int& status) const {
     int fd = open_under(root_fd_, relative.c_str());
-    struct stat st;
-    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        // "/docs" without the slash: its index.html, resolved from the root
-        // again so that a symlink in it is held to the same rule.
-        ::close(fd);
-        relative += "/index.html";
-        fd = open_under(root_fd_, relative.c_str());
-    }
     // EXDEV: the path or a symlink on it leads out of the root; like a
     // missing file, that reveals nothing.
     if (fd < 0) status = status_for_open_error(errno);
     return fd;
 }
 
-int StaticFiles::open_checked(std::string& relative, int& status) const {
+int StaticFiles::open_checked(const std::string& relative, int& status) const {
     Resolved file = resolve_inside(root_, root_ + "/" + relative);
-    struct stat st;
-    if (file.status == 200 && ::stat(file.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        relative += "/index.html";
-        file = resolve_inside(root_, file.path + "/index.html");
-    }
     if (file.status != 200) {
         status = file.status;
         return -1;
@@ -242,14 +229,24 @@ FileResponse StaticFiles::open(const Request& request) const {
     if (!relative) return response;  // 404: a malformed path names no file
 
     int status = 404;
-    int fd = beneath_ ? open_beneath(*relative, status) : open_checked(*relative, status);
+    int fd = open_file(*relative, status);
+    // Type, size and times from the opened file itself. A zeroed stat (an
+    // fstat that failed) is no regular file: 404.
+    struct stat st{};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        // "/docs" without the slash: its index.html, opened from the root
+        // again so that a symlink in it is held to the same rule.
+        ::close(fd);
+        *relative += "/index.html";
+        fd = open_file(*relative, status);
+        st = {};
+        if (fd >= 0) ::fstat(fd, &st);
+    }
     if (fd < 0) {
         response.status = status;
         return response;
     }
-    // Size and times from the opened file itself.
-    struct stat st;
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st.st_mode)) {
         ::close(fd);
         return response;
     }

@@ -42,11 +42,13 @@ public:
     FileResponse open(const Request& request) const;
 
 private:
-    // `relative` opened for reading if it is under the root; a directory's
-    // index.html instead (then appended to `relative`). Else -1 and the
+    // `relative` opened for reading if it is under the root, else -1 and the
     // status to answer (403, 404).
-    int open_beneath(std::string& relative, int& status) const;
-    int open_checked(std::string& relative, int& status) const;
+    int open_file(const std::string& relative, int& status) const {
+        return beneath_ ? open_beneath(relative, status) : open_checked(relative, status);
+    }
+    int open_beneath(const std::string& relative, int& status) const;
+    int open_checked(const std::string& relative, int& status) const;
 
     std::string root_;  // realpath of the root, without a trailing '/'
     int root_fd_ = -1;  // O_PATH descriptor of the root
