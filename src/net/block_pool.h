@@ -46,11 +46,7 @@ public:
         return block;
     }
 
-    void deallocate(void* pointer) noexcept {
-        auto* block = static_cast<FreeBlock*>(pointer);
-        block->next = free_;
-        free_ = block;
-    }
+    void deallocate(void* pointer) noexcept { free_ = ::new (pointer) FreeBlock{free_}; }
 
     std::size_t slab_count() const { return slabs_.size(); }
 
@@ -67,7 +63,7 @@ private:
     };
 
     void add_slab() {
-        slabs_.push_back(std::make_unique<Block[]>(blocks_per_slab));
+        slabs_.push_back(std::make_unique_for_overwrite<Block[]>(blocks_per_slab));
         Block* slab = slabs_.back().get();
         // Pushed last to first, so the slab is handed out in address order.
         for (std::size_t i = blocks_per_slab; i-- > 0;) deallocate(&slab[i]);
@@ -85,9 +81,8 @@ template <class T>
 class Pooled {
 #ifndef WIRECHAT_SANITIZED
 public:
-    static void* operator new(std::size_t size) {
+    static void* operator new(std::size_t) {
         static_assert(std::is_final_v<T>, "a pooled class must be final");
-        if (size != sizeof(T)) throw std::bad_alloc();
         return BlockPool<T>::local().allocate();
     }
     static void operator delete(void* pointer) noexcept { BlockPool<T>::local().deallocate(pointer); }
