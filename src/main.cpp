@@ -15,6 +15,7 @@
 #include "net/event_loop.h"
 #include "net/signals.h"
 #include "server/server.h"
+#include "ws/handshake.h"
 
 namespace {
 
@@ -140,6 +141,7 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) {
     try {
         Options options = parse(argc, argv);
+        wirechat::ws::verify_accept_computation();  // before listening (ws/handshake.h)
         wirechat::net::EventLoop loop;
         wirechat::server::Server server(loop, options);
         wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });

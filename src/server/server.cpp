@@ -30,9 +30,7 @@ Server::Server(net::EventLoop& loop, Options options)
                       .subprotocols = {},
                       .deflate = deflate_options(options_)},
       chat_(loop, options_),
-      listener_(loop, options_.host, options_.port, options_.share_port, [this](int fd) { accept(fd); }) {
-    ws::verify_accept_computation();
-}
+      listener_(loop, options_.host, options_.port, options_.share_port, [this](int fd) { accept(fd); }) {}
 
 Server::~Server() {
     loop_.timers().cancel(grace_timer_);

@@ -17,7 +17,7 @@ namespace wirechat::ws {
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key: base64(SHA-1(key + GUID)).
 std::string compute_accept(std::string_view key);
 // Computes RFC 6455's example accept key and throws if it comes out wrong.
-// A server calls it before its first client: a broken OpenSSL then fails at
+// A server calls it before it listens: a broken OpenSSL then fails at
 // start-up, and OpenSSL's one-time set-up (it pages in about 2 MB of
 // libcrypto) is not paid by the first handshake.
 void verify_accept_computation();
