@@ -280,8 +280,9 @@ scale_run() {
     done
     # Every loadgen prints its result (all its connections opened and echoed
     # once) and then holds; one that exits instead has failed.
-    local done_count=0
+    local done_count=0 deadline=$((SECONDS + 180))
     while [ "$done_count" -lt "$scale_servers" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "bench: scale: the loadgens took over 180 s" >&2; exit 1; }
         done_count=0
         for i in $(seq "$scale_servers"); do
             if grep -q '^RESULT' "$work/scale-load-$i.out"; then done_count=$((done_count + 1))
@@ -296,13 +297,14 @@ scale_run() {
     local rss_after=0 held=0 least="" most=0 count
     for i in $(seq "$scale_servers"); do
         pid=${servers[$((i - 1))]}
+        kill -0 "$pid" 2>/dev/null || { echo "bench: scale: server $i exited:" >&2; cat "$work/scale-server-$i.log" >&2; exit 1; }
         rss_after=$((rss_after + $(rss_kib_of "$pid")))
         count=$(($(sockets_of "$pid") - ${sockets_before[$((i - 1))]}))
         held=$((held + count))
         [ -z "$least" ] || [ "$count" -lt "$least" ] && least=$count
         [ "$count" -gt "$most" ] && most=$count
     done
-    for pid in "${loads[@]}" "${servers[@]}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done
+    for pid in "${loads[@]}" "${servers[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     scale_pids=()
     [ "$held" -eq "$scale_conns" ] || { echo "bench: scale: the servers held $held connections, not $scale_conns" >&2; exit 1; }
     # The loadgens opened their shares at the same time: the aggregate rate
@@ -430,7 +432,7 @@ if [ $run_scale = 1 ]; then
     echo "|---|---:|"
     echo "| server processes sharing the port (--reuse-port), all on core 0 | $(field processes) |"
     echo "| connections per process, fewest / most | $(field least) / $(field most) |"
-    echo "| RSS growth bytes/conn (all processes) | $(field bytes_per_conn) |"
+    echo "| RSS growth bytes/conn after one echo each (all processes) | $(field bytes_per_conn) |"
     echo "| RSS of all processes, MiB | $(field rss_total_mib) |"
     echo "| handshakes/s (all loadgens at once) | $(field handshakes_per_s) |"
 fi
