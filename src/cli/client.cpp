@@ -225,7 +225,7 @@ void Session::on_closed(std::uint16_t code, std::string_view reason, bool clean)
     if (tracer_) tracer_->websocket_closed(code, reason, clean);
     std::string line(clean ? "closed: " : "failed: ");
     line.append(std::to_string(code)).append(" (").append(trace::close_code_name(code)).append(")");
-    if (!reason.empty()) line.append(" ").append(trace::preview_text(as_bytes(reason), reason.size(), 123));
+    if (!reason.empty()) line.append(" ").append(trace::preview_text(as_bytes(reason), reason.size(), ws::max_close_reason));
     status(line);
     // The server closes TCP first (RFC 6455 7.1.1); give it a moment.
     deadline_ = Clock::now() + std::chrono::milliseconds(close_timeout_ms);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "ws/close_code.h"
 #include "ws/utf8.h"
 
 namespace wirechat::trace {
@@ -39,7 +40,7 @@ std::string describe_close(std::span<const std::uint8_t> payload, std::uint64_t 
     if (length == 1 || payload.size() < 2) return "malformed: a close payload of 1 byte";
     const auto code = static_cast<std::uint16_t>((payload[0] << 8) | payload[1]);
     std::string out = "code=" + std::to_string(code) + " (" + std::string(close_code_name(code)) + ")";
-    out.append(" reason=").append(preview_text(payload.subspan(2), length - 2, 123));
+    out.append(" reason=").append(preview_text(payload.subspan(2), length - 2, ws::max_close_reason));
     return out;
 }
 

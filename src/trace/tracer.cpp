@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "trace/accept_steps.h"
+#include "ws/close_code.h"
 
 namespace wirechat::trace {
 
@@ -109,7 +110,7 @@ void Tracer::websocket_closed(std::uint16_t code, std::string_view reason, bool 
     std::string text = clean ? "closing handshake complete: " : "protocol violation, failed with ";
     text.append(std::to_string(code)).append(" (").append(close_code_name(code)).append(") ");
     text.append(preview_text({reinterpret_cast<const std::uint8_t*>(reason.data()), reason.size()},
-                             reason.size(), 123));
+                             reason.size(), ws::max_close_reason));
     emit_note(clean ? dim : red, text);
 }
 

@@ -1,6 +1,7 @@
 // Close status codes (RFC 6455 7.4) and which of them a peer may send.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace wirechat::ws {
@@ -17,6 +18,9 @@ inline constexpr std::uint16_t policy = 1008;
 inline constexpr std::uint16_t too_big = 1009;
 inline constexpr std::uint16_t internal = 1011;
 }  // namespace close_code
+
+// The longest close reason: a control frame's 125 bytes less the 2-byte code.
+inline constexpr std::size_t max_close_reason = 123;
 
 // True for the codes a close frame may carry: 1000-1003, 1007-1011 and the
 // application/private ranges 3000-4999. 1004-1006 and 1015 are reserved for

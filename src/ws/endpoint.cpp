@@ -8,6 +8,7 @@
 #include "ws/endpoint.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <stdexcept>
 
@@ -299,8 +300,11 @@ void Endpoint::close(std::uint16_t code, std::string_view reason) {
     state_ = State::closing;
 }
 
+static_assert(max_close_reason + 2 == max_control_payload);
+
+// `reason` fits (close() cut the caller's; fail() passes short texts of ours).
 void Endpoint::write_close(std::uint16_t code, std::string_view reason) {
-    reason = truncate_utf8(reason, max_close_reason);
+    assert(reason.size() <= max_close_reason);
     std::uint8_t payload[max_control_payload];
     payload[0] = static_cast<std::uint8_t>(code >> 8);
     payload[1] = static_cast<std::uint8_t>(code);

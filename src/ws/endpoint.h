@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ws/close_code.h"
 #include "ws/deflate.h"
 #include "ws/frame.h"
 #include "ws/frame_parser.h"
@@ -111,7 +112,6 @@ public:
     Deflater* compressor() const { return deflater_; }
 
 private:
-    static constexpr std::size_t max_close_reason = max_control_payload - 2;
 
     void start_frame();
     void take_payload(std::span<std::uint8_t> chunk);
