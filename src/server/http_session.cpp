@@ -19,10 +19,8 @@ std::string_view as_text(std::span<const std::uint8_t> bytes) {
 }
 
 // An HTTP/1.0 client keeps the connection only if the response says so.
-std::span<const http::Header> persistence_fields(const http::Request& request, bool keep_alive) {
-    static const http::Header keep_alive_field[] = {{"Connection", "keep-alive"}};
-    if (keep_alive && request.version_minor == 0) return keep_alive_field;
-    return {};
+void add_persistence_field(std::vector<http::Header>& fields, const http::Request& request, bool keep_alive) {
+    if (keep_alive && request.version_minor == 0) fields.push_back({"Connection", "keep-alive"});
 }
 
 http::ParserLimits limits_for(const Options& options) {
@@ -120,8 +118,7 @@ bool HttpSession::respond(const http::Request& request) {
     } else {
         std::string out;
         std::vector<http::Header> fields = {{"Allow", "GET, HEAD"}};
-        auto persistence = persistence_fields(request, keep_alive);
-        fields.insert(fields.end(), persistence.begin(), persistence.end());
+        add_persistence_field(fields, request, keep_alive);
         http::append_simple_response(out, 405, "method not allowed\n", !keep_alive, false,
                                      connection_.loop().wall_time(), fields);
         send_response(out);
@@ -136,8 +133,7 @@ void HttpSession::serve_echo(const http::Request& request, bool keep_alive) {
     head.headers.push_back({"Content-Type", type ? *type : "application/octet-stream"});
     head.content_length = request.body.size();
     head.close = !keep_alive;
-    auto persistence = persistence_fields(request, keep_alive);
-    head.headers.insert(head.headers.end(), persistence.begin(), persistence.end());
+    add_persistence_field(head.headers, request, keep_alive);
     std::string out;
     http::append_response_head(out, head, connection_.loop().wall_time());
     send_response(out);
@@ -150,16 +146,17 @@ void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
     std::string out;
     bool head_only = request.method == "HEAD";
     if (file.status != 200 && file.status != 304) {
+        std::vector<http::Header> fields;
+        add_persistence_field(fields, request, keep_alive);
         http::append_simple_response(out, 404, "not found\n", !keep_alive, head_only,
-                                     connection_.loop().wall_time(), persistence_fields(request, keep_alive));
+                                     connection_.loop().wall_time(), fields);
         send_response(out);
         return;
     }
     http::ResponseHead head;
     head.status = file.status;
     head.headers = std::move(file.headers);
-    auto persistence = persistence_fields(request, keep_alive);
-    head.headers.insert(head.headers.end(), persistence.begin(), persistence.end());
+    add_persistence_field(head.headers, request, keep_alive);
     head.content_length = file.size;
     head.close = !keep_alive;
     http::append_response_head(out, head, connection_.loop().wall_time());
