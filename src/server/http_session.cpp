@@ -145,11 +145,11 @@ void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
     http::FileResponse file = server_.static_files().open(request);
     std::string out;
     bool head_only = request.method == "HEAD";
-    if (file.status != 200 && file.status != 304) {
+    if (file.status != 200 && file.status != 304) {  // 403 or 404, as StaticFiles found
         std::vector<http::Header> fields;
         add_persistence_field(fields, request, keep_alive);
-        http::append_simple_response(out, 404, "not found\n", !keep_alive, head_only,
-                                     connection_.loop().wall_time(), fields);
+        http::append_simple_response(out, file.status, file.status == 403 ? "forbidden\n" : "not found\n",
+                                     !keep_alive, head_only, connection_.loop().wall_time(), fields);
         send_response(out);
         return;
     }
