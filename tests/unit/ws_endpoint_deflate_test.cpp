@@ -13,8 +13,8 @@
 #include "ws/deflate.h"
 #include "ws/endpoint.h"
 #include "ws/frame_parser.h"
-#include "ws/frame_writer.h"
 #include "ws/mask.h"
+#include "ws_test_frames.h"
 
 using namespace wirechat::ws;
 using Bytes = std::vector<std::uint8_t>;
@@ -29,14 +29,7 @@ Bytes copy(std::span<const std::uint8_t> s) { return Bytes(s.begin(), s.end()); 
 
 // A masked (client) frame carrying `payload` as given.
 Bytes client_frame(Opcode op, const Bytes& payload, bool fin = true, std::uint8_t rsv = 0) {
-    const std::uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
-    std::uint8_t header[14];
-    const std::size_t n = write_frame_header(header, fin, op, payload.size(), key, rsv);
-    Bytes out(header, header + n);
-    Bytes body = payload;
-    apply_mask(body.data(), body.size(), key, 0);
-    out.insert(out.end(), body.begin(), body.end());
-    return out;
+    return ws_test::wire_frame(op, payload, fin, rsv);
 }
 
 Bytes cat(std::initializer_list<Bytes> parts) {

@@ -11,8 +11,7 @@
 #include "ws/close_code.h"
 #include "ws/deflate.h"
 #include "ws/endpoint.h"
-#include "ws/frame_writer.h"
-#include "ws/mask.h"
+#include "ws_test_frames.h"
 
 using namespace wirechat::ws;
 using Bytes = std::vector<std::uint8_t>;
@@ -39,14 +38,7 @@ Bytes deflate_message(const Bytes& message) {
 }
 
 Bytes compressed_client_frame(Opcode op, const Bytes& payload) {
-    const std::uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
-    std::uint8_t header[14];
-    const std::size_t n = write_frame_header(header, true, op, payload.size(), key, rsv_compressed);
-    Bytes out(header, header + n);
-    Bytes body = payload;
-    apply_mask(body.data(), body.size(), key, 0);
-    out.insert(out.end(), body.begin(), body.end());
-    return out;
+    return ws_test::wire_frame(op, payload, true, rsv_compressed);
 }
 
 struct Closes : EndpointHandler, ByteSink {

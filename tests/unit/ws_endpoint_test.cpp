@@ -11,8 +11,8 @@
 #include "ws/close_code.h"
 #include "ws/endpoint.h"
 #include "ws/frame_parser.h"
-#include "ws/frame_writer.h"
 #include "ws/mask.h"
+#include "ws_test_frames.h"
 
 using namespace wirechat::ws;
 using Bytes = std::vector<std::uint8_t>;
@@ -30,13 +30,7 @@ Bytes cat(std::initializer_list<Bytes> parts) {
 
 // A frame as a client (masked) or server (unmasked) would send it.
 Bytes frame(Opcode op, std::string_view payload, bool fin = true, bool masked = true, std::uint8_t rsv = 0) {
-    const std::uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
-    std::uint8_t header[14];
-    const std::size_t n = write_frame_header(header, fin, op, payload.size(), masked ? key : nullptr, rsv);
-    Bytes out(header, header + n);
-    Bytes body = bytes_of(payload);
-    if (masked) apply_mask(body.data(), body.size(), key, 0);
-    return cat({out, body});
+    return ws_test::wire_frame(op, bytes_of(payload), fin, rsv, masked);
 }
 
 Bytes close_frame(std::uint16_t code, std::string_view reason = {}, bool masked = true) {
