@@ -50,6 +50,10 @@ options:
                           clients that offer it; off by default
   --reuse-port            let several wirechat processes share the port
                           (SO_REUSEPORT); each has its own chat state
+  --no-io-uring           read and write each socket with its own system call
+                          (read, writev), as strace then shows them; by
+                          default a tick's reads, and its writes, go to the
+                          kernel together through io_uring where it is allowed
   --help                  show this and exit
 
 On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
@@ -105,6 +109,10 @@ Options parse(int argc, char** argv) {
             options.share_port = true;
             continue;
         }
+        if (arg == "--no-io-uring") {
+            options.batch_io = false;
+            continue;
+        }
         std::string_view value;
         if (auto eq = arg.find('='); eq != std::string_view::npos && arg.starts_with("--")) {
             value = arg.substr(eq + 1);
@@ -142,7 +150,7 @@ int main(int argc, char** argv) {
     try {
         Options options = parse(argc, argv);
         wirechat::ws::verify_accept_computation();  // before listening (ws/handshake.h)
-        wirechat::net::EventLoop loop;
+        wirechat::net::EventLoop loop(options.batch_io);
         wirechat::server::Server server(loop, options);
         wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });
         std::printf("listening on http://%s:%u\n", options.host.c_str(), unsigned(server.port()));

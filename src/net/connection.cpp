@@ -47,6 +47,7 @@ Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, Connecti
 Connection::~Connection() {
     if (!closed_) {
         loop_.forget(*this);
+        if (IoBatch* batch = loop_.io_batch()) batch->forget(*this);
         if (seldom_) loop_.timers().cancel(seldom_->close_timer);
         loop_.unwatch(fd_);
         ::close(fd_);
@@ -60,8 +61,19 @@ Connection::Seldom& Connection::seldom() {
 }
 
 void Connection::run_deferred(List from) {
-    if (from == List::soon) read_some();
-    else flush();
+    if (from == List::soon) {
+        read_some();
+        return;
+    }
+    // Before sleep: the queue leaves with the loop's write batch, if there
+    // is one (a file, if any, follows in batch_written()).
+    if (in_write_batch_) return;
+    if (IoBatch* batch = loop_.io_batch(); batch && !closed_ && !output_.empty()) {
+        batch->add_write(*this);
+        in_write_batch_ = true;
+        return;
+    }
+    flush();
 }
 
 void Connection::set_handler(std::unique_ptr<ProtocolHandler> handler) {
@@ -82,6 +94,14 @@ void Connection::on_io(std::uint32_t events) {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
         readable_ = true;
         if (events & (EPOLLRDHUP | EPOLLHUP)) eof_signalled_ = true;
+        // The usual small read joins the loop's batch; anything unusual
+        // (EOF, a pause, input held back, closing) is read here, by itself.
+        IoBatch* batch = loop_.io_batch();
+        if (batch && reads_fit_batch_ && !eof_signalled_ && !closing_ && !input_paused() &&
+            !(seldom_ && !seldom_->held_input.empty())) {
+            batch->add_read(*this);
+            return;
+        }
         read_some();
     }
 }
@@ -95,35 +115,48 @@ void Connection::read_some() {
         }
         std::span<std::uint8_t> buffer = loop_.read_buffer();
         ssize_t n = ::read(fd_, buffer.data(), buffer.size());
-        if (n > 0) {
-            // A short read drained the socket: later data raises a new edge,
-            // so we can skip the read that would only say EAGAIN. Not so for
-            // EOF, which arrived with the edge we are handling.
-            if (std::size_t(n) < buffer.size() && !eof_signalled_) readable_ = false;
-            if (!closing_) {
-                delivering_read_buffer_ = true;
-                deliver(buffer.first(std::size_t(n)));
-                delivering_read_buffer_ = false;
-                // The next read reuses the buffer that borrowed bytes point into.
-                if (output_.has_borrowed()) flush();
-            }
-            continue;  // while closing, input is read only to be discarded
-        }
-        if (n == 0) {
-            readable_ = false;
-            peer_eof_ = true;
-            if (write_shut_) finish();            // the linger is over
-            else if (!closing_) handler_->on_peer_closed();
-            return;
-        }
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            readable_ = false;
-            return;
-        }
-        finish();  // ECONNRESET and friends
-        return;
+        if (!handle_read(n < 0 ? -errno : n, buffer)) return;
     }
+}
+
+// What one read into `buffer` gave: that many bytes, 0 for EOF, or -errno.
+// Returns false when reading stops for now.
+bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
+    if (result > 0) {
+        const auto n = std::size_t(result);
+        reads_fit_batch_ = n < IoBatch::read_slot_size;
+        // A short read drained the socket: later data raises a new edge,
+        // so we can skip the read that would only say EAGAIN. Not so for
+        // EOF, which arrived with the edge we are handling.
+        if (n < buffer.size() && !eof_signalled_) readable_ = false;
+        if (closing_) return true;  // while closing, input is read only to be discarded
+        delivering_read_buffer_ = buffer.data() == loop_.read_buffer().data();
+        deliver(buffer.first(n));
+        // The next read reuses the buffer that borrowed bytes point into.
+        if (delivering_read_buffer_ && output_.has_borrowed()) flush();
+        delivering_read_buffer_ = false;
+        return true;
+    }
+    if (result == 0) {
+        readable_ = false;
+        peer_eof_ = true;
+        if (write_shut_) finish();            // the linger is over
+        else if (!closing_) handler_->on_peer_closed();
+        return false;
+    }
+    if (result == -EINTR) return true;
+    if (result == -EAGAIN || result == -EWOULDBLOCK) {
+        readable_ = false;
+        return false;
+    }
+    finish();  // ECONNRESET and friends
+    return false;
+}
+
+void Connection::batch_read(int result, std::span<std::uint8_t> slot) {
+    if (closed_) return;
+    // A full slot may have left more: read it by ourselves, straight away.
+    if (handle_read(result, slot) && readable_) read_some();
 }
 
 void Connection::deliver(std::span<std::uint8_t> bytes) {
@@ -212,13 +245,32 @@ bool Connection::write_queue() {
             if (errno != EAGAIN && errno != EWOULDBLOCK) finish();
             return false;
         }
-        output_.consume(std::size_t(n));
-        if (paused_by_output_ && pending_output() <= limits_.low_water) {
-            paused_by_output_ = false;
-            loop_.run_soon(*this);
-        }
+        wrote(std::size_t(n));
     }
     return true;
+}
+
+void Connection::wrote(std::size_t n) {
+    output_.consume(n);
+    if (paused_by_output_ && pending_output() <= limits_.low_water) {
+        paused_by_output_ = false;
+        loop_.run_soon(*this);
+    }
+}
+
+void Connection::batch_written(int result) {
+    in_write_batch_ = false;
+    if (closed_) return;
+    if (result == -EAGAIN || result == -EWOULDBLOCK) {
+        output_.settle();  // what the scratch holds must outlive the tick; wait for EPOLLOUT
+        return;
+    }
+    if (result < 0) {
+        finish();
+        return;
+    }
+    wrote(std::size_t(result));
+    flush();  // whatever the kernel did not take (it may take it now), then the file, then drained
 }
 
 bool Connection::write_file() {
@@ -276,6 +328,7 @@ void Connection::finish() {
     if (closed_) return;
     closed_ = true;
     loop_.forget(*this);
+    if (IoBatch* batch = loop_.io_batch()) batch->forget(*this);
     if (seldom_) {
         loop_.timers().cancel(seldom_->close_timer);
         std::string().swap(seldom_->held_input);

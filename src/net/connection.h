@@ -13,6 +13,8 @@
 // that the socket is still readable when we stop early for fairness.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -79,6 +81,7 @@ struct ConnectionLimits {
 // from a BlockPool (see block_pool.h for why).
 class Connection final : private IoHandler,
                          private Deferred,
+                         private BatchedSocket,
                          public Disposable,
                          public ListLinks<Connection>,
                          public Pooled<Connection> {
@@ -140,14 +143,21 @@ private:
     // Before sleep: flush.
     void run_deferred(List from) override;
     void read_some();
+    bool handle_read(ssize_t result, std::span<std::uint8_t> buffer);
     void deliver(std::span<std::uint8_t> bytes);
     void deliver_held();
     void flush();
     bool write_queue();
+    void wrote(std::size_t n);
     bool write_file();
     void after_drain();
     void schedule_flush();
     void finish();
+    // BatchedSocket: reads and writes joined to the loop's IoBatch.
+    int batch_fd() const override { return fd_; }
+    void batch_read(int result, std::span<std::uint8_t> slot) override;
+    int batch_gather(iovec* iov, int max) override { return output_.gather(iov, max); }
+    void batch_written(int result) override;
     bool input_paused() const { return paused_by_handler_ || paused_by_output_; }
 
     EventLoop& loop_;
@@ -158,6 +168,8 @@ private:
     std::unique_ptr<Seldom> seldom_;
     int fd_;  // beside the flags: no padding
     bool delivering_read_buffer_ = false;
+    bool reads_fit_batch_ = true;    // the last read fitted a batch slot
+    bool in_write_batch_ = false;
     bool readable_ = false;          // edge seen, socket not drained yet
     bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0
     bool paused_by_handler_ = false;

@@ -27,7 +27,10 @@ constexpr std::size_t kept_tick_output = 4 * 1024 * 1024;
 
 }  // namespace
 
-EventLoop::EventLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), read_buffer_(read_buffer_size) {
+EventLoop::EventLoop(bool batch_io)
+    : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      io_batch_(batch_io ? IoBatch::open() : nullptr),
+      read_buffer_(read_buffer_size) {
     if (epoll_fd_ < 0) fail("epoll_create1");
     refresh_clock();
 }
@@ -91,7 +94,12 @@ void EventLoop::drain(Deferred::List which, std::vector<Deferred*>& list, std::v
 }
 
 void EventLoop::end_tick() {
-    drain(Deferred::List::before_sleep, before_sleep_, spare_, &Deferred::queued_before_sleep_);
+    // A socket told its batched write is done may queue more before-sleep
+    // work (the next response of a pipeline, say).
+    do {
+        drain(Deferred::List::before_sleep, before_sleep_, spare_, &Deferred::queued_before_sleep_);
+        if (io_batch_) io_batch_->run_writes();
+    } while (!before_sleep_.empty());
     // Every flush has run and settled what it could not write.
     tick_output_.clear();
     if (tick_output_.capacity() > kept_tick_output) std::string().swap(tick_output_);
@@ -109,6 +117,7 @@ void EventLoop::run() {
         refresh_clock();
         for (int i = 0; i < n; ++i)
             static_cast<IoHandler*>(events[i].data.ptr)->on_io(events[i].events);
+        if (io_batch_) io_batch_->run_reads();
         timers_.fire_due(now_ms_);
         drain(Deferred::List::soon, soon_, spare_, &Deferred::queued_soon_);
     }

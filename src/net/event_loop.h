@@ -7,7 +7,9 @@
 // timers, run the "soon" list (work postponed for fairness), then run the
 // "before sleep" list (output flushes and deferred closes), so that bytes
 // produced anywhere during a tick leave in one write per connection, as in
-// Redis's beforeSleep.
+// Redis's beforeSleep. Where the kernel has io_uring, the reads of a tick's
+// readable sockets go to the kernel together, and so do the writes before
+// sleep (see io_batch.h).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "net/io_batch.h"
 #include "net/timer_heap.h"
 
 namespace wirechat::net {
@@ -55,7 +58,10 @@ private:
 
 class EventLoop {
 public:
-    EventLoop();
+    // batch_io: read and write through an IoBatch where the kernel allows.
+    // Without it every socket is read and written by its own system call,
+    // which is what strace then shows.
+    explicit EventLoop(bool batch_io = true);
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -69,6 +75,9 @@ public:
     void run_before_sleep(Deferred& work);
     // Take work off both lists (its owner is going away).
     void forget(Deferred& work);
+
+    // Null when reads and writes are not batched.
+    IoBatch* io_batch() { return io_batch_.get(); }
 
     // Destroy `thing` at the end of this tick (see Disposable).
     void dispose_later(std::unique_ptr<Disposable> thing);
@@ -107,6 +116,7 @@ private:
     std::vector<Deferred*> before_sleep_;
     std::vector<Deferred*> spare_;  // reused by drain(), so it never allocates once warm
     std::vector<std::unique_ptr<Disposable>> disposed_;
+    std::unique_ptr<IoBatch> io_batch_;
     std::vector<std::uint8_t> read_buffer_;
     std::string tick_output_;
 };

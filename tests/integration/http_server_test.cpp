@@ -1,9 +1,14 @@
 // The real server over raw sockets: what any HTTP/1.1 client sees.
 #include <catch2/catch.hpp>
 
+#include <linux/io_uring.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -33,7 +38,42 @@ harness::Response answer_then_close(std::uint16_t port, const std::string& reque
     return *r;
 }
 
+// Whether this process may set up an io_uring (a kernel too old, a seccomp
+// filter or kernel.io_uring_disabled say no).
+bool io_uring_allowed() {
+    io_uring_params params{};
+    int fd = int(syscall(__NR_io_uring_setup, 1, &params));
+    if (fd < 0) return false;
+    close(fd);
+    return true;
+}
+
+// How many io_urings the process holds: they show as anonymous inodes.
+int io_urings_of(pid_t pid) {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+        std::error_code error;
+        if (std::filesystem::read_symlink(entry.path(), error).string() == "anon_inode:[io_uring]") ++count;
+    }
+    return count;
+}
+
 }  // namespace
+
+TEST_CASE("the server batches its reads and writes in an io_uring where allowed, not with --no-io-uring") {
+    const char* forced = std::getenv("WIRECHAT_SERVER_ARG");  // set by the --no-io-uring run of this binary
+    const bool plain_run = forced && std::string(forced) == "--no-io-uring";
+    ServerProcess batching;
+    CHECK(io_urings_of(batching.pid()) == (io_uring_allowed() && !plain_run ? 1 : 0));
+    ServerProcess plain({"--no-io-uring"});
+    CHECK(io_urings_of(plain.pid()) == 0);
+    // Either way it serves.
+    Socket s(plain.port());
+    s.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto r = read_response(s);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+}
 
 TEST_CASE("GET / serves index.html with the standard fields") {
     ServerProcess server;
