@@ -47,7 +47,7 @@ Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, Connecti
 Connection::~Connection() {
     if (!closed_) {
         loop_.forget(*this);
-        if (IoBatch* batch = loop_.io_batch()) batch->forget(*this);
+        leave_batches();
         if (seldom_) loop_.timers().cancel(seldom_->close_timer);
         loop_.unwatch(fd_);
         ::close(fd_);
@@ -94,12 +94,13 @@ void Connection::on_io(std::uint32_t events) {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
         readable_ = true;
         if (events & (EPOLLRDHUP | EPOLLHUP)) eof_signalled_ = true;
-        // The usual small read joins the loop's batch; anything unusual
-        // (EOF, a pause, input held back, closing) is read here, by itself.
+        // The usual small read joins the loop's batch; anything else (large
+        // reads, EOF, a pause, input held back, closing) is read here.
         IoBatch* batch = loop_.io_batch();
         if (batch && reads_fit_batch_ && !eof_signalled_ && !closing_ && !input_paused() &&
             !(seldom_ && !seldom_->held_input.empty())) {
             batch->add_read(*this);
+            in_read_batch_ = true;
             return;
         }
         read_some();
@@ -154,6 +155,7 @@ bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
 }
 
 void Connection::batch_read(int result, std::span<std::uint8_t> slot) {
+    in_read_batch_ = false;
     if (closed_) return;
     // A full slot may have left more: read it by ourselves, straight away.
     if (handle_read(result, slot) && readable_) read_some();
@@ -261,6 +263,7 @@ void Connection::wrote(std::size_t n) {
 void Connection::batch_written(int result) {
     in_write_batch_ = false;
     if (closed_) return;
+    if (result == -EINTR) result = 0;  // nothing written: flush() tries again
     if (result == -EAGAIN || result == -EWOULDBLOCK) {
         output_.settle();  // what the scratch holds must outlive the tick; wait for EPOLLOUT
         return;
@@ -312,6 +315,14 @@ void Connection::after_drain() {
 
 // ---- closing ---------------------------------------------------------------
 
+// Forgetting scans the batch, so only a connection in one asks for it (many
+// closing in a tick with a long write batch would otherwise cost n^2).
+void Connection::leave_batches() {
+    if (!in_read_batch_ && !in_write_batch_) return;
+    loop_.io_batch()->forget(*this);
+    in_read_batch_ = in_write_batch_ = false;
+}
+
 void Connection::close_after_flush() {
     if (closing_ || closed_) return;
     closing_ = true;
@@ -328,7 +339,7 @@ void Connection::finish() {
     if (closed_) return;
     closed_ = true;
     loop_.forget(*this);
-    if (IoBatch* batch = loop_.io_batch()) batch->forget(*this);
+    leave_batches();
     if (seldom_) {
         loop_.timers().cancel(seldom_->close_timer);
         std::string().swap(seldom_->held_input);

@@ -95,7 +95,8 @@ public:
     // lives until the end of the tick (it is still on the call stack).
     void set_handler(std::unique_ptr<ProtocolHandler> handler);
 
-    // Queue bytes; they leave in one writev just before the loop sleeps. A
+    // Queue bytes; they leave in one write just before the loop sleeps (with
+    // the tick's other writes, in the loop's IoBatch if it has one). A
     // large span from the loop's read buffer (an echo), sent while this
     // connection's input is being delivered, is not copied: it is written
     // as soon as the delivery is over, and only what the kernel does not
@@ -153,6 +154,7 @@ private:
     void after_drain();
     void schedule_flush();
     void finish();
+    void leave_batches();
     // BatchedSocket: reads and writes joined to the loop's IoBatch.
     int batch_fd() const override { return fd_; }
     void batch_read(int result, std::span<std::uint8_t> slot) override;
@@ -169,6 +171,7 @@ private:
     int fd_;  // beside the flags: no padding
     bool delivering_read_buffer_ = false;
     bool reads_fit_batch_ = true;    // the last read fitted a batch slot
+    bool in_read_batch_ = false;
     bool in_write_batch_ = false;
     bool readable_ = false;          // edge seen, socket not drained yet
     bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0

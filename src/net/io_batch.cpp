@@ -32,10 +32,7 @@ std::unique_ptr<IoBatch> IoBatch::open() {
 }
 
 IoBatch::IoBatch(std::unique_ptr<IoRing> ring)
-    : ring_(std::move(ring)),
-      read_slots_(read_slots * read_slot_size),
-      iov_(iov_count),
-      messages_(entries) {}
+    : read_slots_(read_slots * read_slot_size), iov_(iov_count), messages_(entries), ring_(std::move(ring)) {}
 
 IoBatch::~IoBatch() = default;
 

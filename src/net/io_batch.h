@@ -61,7 +61,7 @@ public:
 
     void add_read(BatchedSocket& socket) { reads_.push_back(&socket); }
     void add_write(BatchedSocket& socket) { writes_.push_back(&socket); }
-    // Take a socket out of both batches (it is closing).
+    // Take a socket out of both batches (it is closing): it is not told.
     void forget(BatchedSocket& socket);
 
     bool has_reads() const { return !reads_.empty(); }
@@ -74,13 +74,14 @@ private:
     template <class Done>
     void submit(Done&& done);
 
-    std::unique_ptr<IoRing> ring_;
     std::vector<BatchedSocket*> reads_;   // null where forgotten
     std::vector<BatchedSocket*> writes_;  // likewise
     std::vector<BatchedSocket*> in_flight_;
     std::vector<std::uint8_t> read_slots_;
     std::vector<iovec> iov_;
     std::vector<msghdr> messages_;
+    // Last, so it goes first: the kernel must be done before the buffers.
+    std::unique_ptr<IoRing> ring_;
 };
 
 }  // namespace wirechat::net

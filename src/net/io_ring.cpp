@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace wirechat::net {
@@ -18,6 +19,19 @@ int io_uring_setup(unsigned entries, io_uring_params& params) {
 
 int io_uring_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags) {
     return int(syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, nullptr, 0));
+}
+
+// Whether the kernel knows the operations IoBatch uses: Linux 5.1-5.5 set
+// up rings but have no RECV or SEND (and no probe either).
+bool supports_socket_operations(int fd) {
+    constexpr unsigned max_ops = 256;
+    auto probe = std::make_unique<std::byte[]>(sizeof(io_uring_probe) + max_ops * sizeof(io_uring_probe_op));
+    auto* p = reinterpret_cast<io_uring_probe*>(probe.get());
+    std::memset(p, 0, sizeof(io_uring_probe) + max_ops * sizeof(io_uring_probe_op));
+    if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_PROBE, p, max_ops) < 0) return false;
+    for (unsigned op : {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SENDMSG})
+        if (op > p->last_op || !(p->ops[op].flags & IO_URING_OP_SUPPORTED)) return false;
+    return true;
 }
 
 void* map_ring(int fd, std::size_t size, off_t offset) {
@@ -34,9 +48,12 @@ T* at(void* base, unsigned offset) {
 
 std::unique_ptr<IoRing> IoRing::open(unsigned entries) {
     // Only the loop's thread submits, and completions are only wanted when it
-    // asks for them: these two let the kernel skip the cross-thread
-    // signalling it would otherwise do (Linux 6.1). Older kernels refuse
-    // the flags; plain rings work there too.
+    // waits for them: SINGLE_ISSUER and DEFER_TASKRUN let the kernel skip
+    // the locking and cross-thread signalling it would otherwise do (Linux
+    // 6.1). SUBMIT_ALL: an entry the kernel refuses (say, a bad descriptor)
+    // gets an error completion instead of ending the submission there.
+    // Older kernels refuse the flags; a plain ring does the same work, a
+    // little slower (submit_and_wait() resubmits what a refusal stopped).
     io_uring_params params{};
     params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL;
     int fd = io_uring_setup(entries, params);
@@ -48,6 +65,7 @@ std::unique_ptr<IoRing> IoRing::open(unsigned entries) {
 
     std::unique_ptr<IoRing> ring(new IoRing);
     ring->fd_ = fd;
+    if (!supports_socket_operations(fd)) return nullptr;
     ring->entries_ = params.sq_entries;
     ring->sq_map_size_ = params.sq_off.array + params.sq_entries * sizeof(unsigned);
     ring->cq_map_size_ = params.cq_off.cqes + params.cq_entries * sizeof(io_uring_cqe);
@@ -98,9 +116,11 @@ bool IoRing::submit_and_wait() {
         if (left == 0 && ready >= count) return true;
         // The wait returns early on a signal, having submitted: ask again
         // for what is still missing.
+        // EAGAIN and EBUSY: the kernel is short of memory for requests, or
+        // of room for completions, for the moment; as with EINTR, ask again.
         int n = io_uring_enter(fd_, left, count, IORING_ENTER_GETEVENTS);
         if (n >= 0) submitted_ += unsigned(n);
-        else if (errno != EINTR) return false;
+        else if (errno != EINTR && errno != EAGAIN && errno != EBUSY) return false;
     }
 }
 
