@@ -32,7 +32,13 @@ std::unique_ptr<IoBatch> IoBatch::open() {
 }
 
 IoBatch::IoBatch(std::unique_ptr<IoRing> ring)
-    : read_slots_(read_slots * read_slot_size), iov_(iov_count), messages_(entries), ring_(std::move(ring)) {}
+    : read_slots_(read_slots * read_slot_size), iov_(iov_count), messages_(entries), ring_(std::move(ring)) {
+    // Room for a full submission up front: the lists never allocate in a
+    // tick that fits one (and keep their capacity after a busier one).
+    reads_.reserve(entries);
+    writes_.reserve(entries);
+    in_flight_.reserve(entries);
+}
 
 IoBatch::~IoBatch() = default;
 
