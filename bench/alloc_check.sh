@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Shows that the echo path allocates nothing per message: the server runs
 # under heaptrack twice, once echoing for 1 s and once for 3 s (same 100
-# connections), and the number of calls to allocation functions must be the
-# same in both runs, whatever the number of messages.
+# connections), and the 3 s run, with some 600,000 more messages, may not
+# make more than a handful more calls to allocation functions. A handful:
+# vectors that double up to the busiest tick of connection set-up (the 100
+# handshakes arrive in bursts of varying size) can end a doubling apart from
+# one run to the next, either way; one allocation per message would show as
+# hundreds of thousands.
 #
 #   bench/alloc_check.sh [--build-dir DIR]     (needs heaptrack: scripts/setup.sh bench)
 set -euo pipefail
@@ -29,8 +33,9 @@ for seconds in 1 3; do
     echo "echo for ${seconds}s: $line"
     echo "  server calls to allocation functions: ${calls[$seconds]}"
 done
-if [ "${calls[1]}" = "${calls[3]}" ]; then
-    echo "alloc_check: no allocation per message (the same ${calls[1]} calls, all from startup and connection setup)"
+handful=16
+if [ "${calls[3]}" -le $((calls[1] + handful)) ]; then
+    echo "alloc_check: no allocation per message (${calls[1]} and ${calls[3]} calls, all from startup and connection setup)"
 else
     echo "alloc_check: FAILED: allocations grow with the number of messages (${calls[1]} vs ${calls[3]})" >&2
     exit 1
