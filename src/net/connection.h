@@ -24,6 +24,7 @@
 #include "net/block_pool.h"
 #include "net/event_loop.h"
 #include "net/intrusive_list.h"
+#include "net/io_batch.h"
 #include "net/output_queue.h"
 #include "net/timer_heap.h"
 
@@ -79,9 +80,8 @@ struct ConnectionLimits {
 
 // ListLinks: its owner may keep it in an IntrusiveList. Pooled: allocated
 // from a BlockPool (see block_pool.h for why).
-class Connection final : private IoHandler,
+class Connection final : private BatchedSocket,  // an IoHandler
                          private Deferred,
-                         private BatchedSocket,
                          public Disposable,
                          public ListLinks<Connection>,
                          public Pooled<Connection> {

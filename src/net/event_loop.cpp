@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "net/io_batch.h"
+
 namespace wirechat::net {
 
 namespace {

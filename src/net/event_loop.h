@@ -19,10 +19,11 @@
 #include <string>
 #include <vector>
 
-#include "net/io_batch.h"
 #include "net/timer_heap.h"
 
 namespace wirechat::net {
+
+class IoBatch;
 
 class IoHandler {
 public:

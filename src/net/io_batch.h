@@ -27,11 +27,15 @@
 #include <span>
 #include <vector>
 
+#include "net/event_loop.h"
+
 namespace wirechat::net {
 
 class IoRing;
 
-class BatchedSocket {
+// A watched socket (IoHandler, so that one object costs one vtable pointer)
+// whose reads and writes can join the batch.
+class BatchedSocket : public IoHandler {
 public:
     virtual int batch_fd() const = 0;
     // A batched read is done: `result` bytes at the front of `slot` (the

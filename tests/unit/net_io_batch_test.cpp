@@ -61,6 +61,7 @@ struct Recorder final : BatchedSocket {
     std::optional<int> write_result;
     std::function<void()> on_done;  // run from inside the callback
 
+    void on_io(std::uint32_t) override {}  // not watched: the test drives the batch
     int batch_fd() const override { return fd; }
     void batch_read(int result, std::span<std::uint8_t> slot) override {
         read_result = result;
