@@ -80,14 +80,18 @@ struct Recorder final : BatchedSocket {
     }
 };
 
+// Null, with a warning, where the kernel refuses io_uring.
+std::unique_ptr<IoBatch> open_batch() {
+    auto batch = IoBatch::open();
+    if (!batch) WARN("io_uring is not available here: IoBatch is not tested");
+    return batch;
+}
+
 }  // namespace
 
 TEST_CASE("a batch of reads gives each socket what a read of its own would") {
-    auto batch = IoBatch::open();
-    if (!batch) {
-        WARN("io_uring is not available here: IoBatch is not tested");
-        return;
-    }
+    auto batch = open_batch();
+    if (!batch) return;
     Pair small, empty, large, closed;
     small.feed("hello");
     const std::string big(3000, 'x');
@@ -113,11 +117,8 @@ TEST_CASE("a batch of reads gives each socket what a read of its own would") {
 }
 
 TEST_CASE("more readable sockets than read slots take several submissions, each its own bytes") {
-    auto batch = IoBatch::open();
-    if (!batch) {
-        WARN("io_uring is not available here: IoBatch is not tested");
-        return;
-    }
+    auto batch = open_batch();
+    if (!batch) return;
     constexpr int count = 150;  // over twice the slots of one submission
     std::vector<std::unique_ptr<Pair>> pairs;
     std::vector<std::unique_ptr<Recorder>> readers;
@@ -135,11 +136,8 @@ TEST_CASE("more readable sockets than read slots take several submissions, each 
 }
 
 TEST_CASE("a batch of writes sends one piece or several, in order, and says -EAGAIN when full") {
-    auto batch = IoBatch::open();
-    if (!batch) {
-        WARN("io_uring is not available here: IoBatch is not tested");
-        return;
-    }
+    auto batch = open_batch();
+    if (!batch) return;
     Pair one, several, full;
     // Fill `full` until the kernel takes no more.
     const std::string chunk(65536, 'f');
@@ -164,11 +162,8 @@ TEST_CASE("a batch of writes sends one piece or several, in order, and says -EAG
 }
 
 TEST_CASE("a write that does not fit the submission's pieces is cut short, as a partial write") {
-    auto batch = IoBatch::open();
-    if (!batch) {
-        WARN("io_uring is not available here: IoBatch is not tested");
-        return;
-    }
+    auto batch = open_batch();
+    if (!batch) return;
     // 1,024 pieces per submission: 17 writers of 60 take 1,020, the 18th
     // gets the last 4, and the 19th goes in the next submission whole.
     constexpr int writers = 19;
@@ -190,11 +185,8 @@ TEST_CASE("a write that does not fit the submission's pieces is cut short, as a 
 }
 
 TEST_CASE("a socket forgotten before the batch runs is not read; one forgotten by another's callback is not told") {
-    auto batch = IoBatch::open();
-    if (!batch) {
-        WARN("io_uring is not available here: IoBatch is not tested");
-        return;
-    }
+    auto batch = open_batch();
+    if (!batch) return;
     Pair first, second, third;
     for (Pair* p : {&first, &second, &third}) p->feed("x");
     Recorder a(first.ours), b(second.ours), c(third.ours);
