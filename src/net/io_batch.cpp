@@ -51,7 +51,8 @@ void IoBatch::forget(BatchedSocket& socket) {
 // done(socket, index, result) for each operation still wanted.
 template <class Done>
 void IoBatch::submit(Done&& done) {
-    if (!ring_->submit_and_wait()) throw std::runtime_error(std::string("io_uring_enter: ") + std::strerror(errno));
+    if (!ring_->submit_and_wait())
+        throw std::runtime_error(std::string("io_uring_enter: ") + std::strerror(errno));
     ring_->for_each_completion([&](std::uint64_t index, int result) {
         if (BatchedSocket* socket = in_flight_[index]) done(*socket, std::size_t(index), result);
     });
@@ -90,7 +91,8 @@ void IoBatch::run_writes() {
             iovec* iov = &iov_[iov_used];
             // What does not fit this submission's pieces is left for the
             // writer to write after, as after a partial write.
-            const int count = socket->batch_gather(iov, int(std::min<std::size_t>(max_iov_per_write, iov_.size() - iov_used)));
+            const auto room = std::min<std::size_t>(max_iov_per_write, iov_.size() - iov_used);
+            const int count = socket->batch_gather(iov, int(room));
             iov_used += std::size_t(count);
             io_uring_sqe* entry = ring_->next_entry();
             entry->fd = socket->batch_fd();

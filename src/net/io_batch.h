@@ -68,8 +68,6 @@ public:
     // Take a socket out of both batches (it is closing): it is not told.
     void forget(BatchedSocket& socket);
 
-    bool has_reads() const { return !reads_.empty(); }
-    bool has_writes() const { return !writes_.empty(); }
     void run_reads();
     void run_writes();
 
