@@ -26,8 +26,7 @@ int io_uring_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned f
 bool supports_socket_operations(int fd) {
     constexpr unsigned max_ops = 256;
     auto probe = std::make_unique<std::byte[]>(sizeof(io_uring_probe) + max_ops * sizeof(io_uring_probe_op));
-    auto* p = reinterpret_cast<io_uring_probe*>(probe.get());
-    std::memset(p, 0, sizeof(io_uring_probe) + max_ops * sizeof(io_uring_probe_op));
+    auto* p = reinterpret_cast<io_uring_probe*>(probe.get());  // zeroed, as the kernel asks
     if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_PROBE, p, max_ops) < 0) return false;
     for (unsigned op : {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SENDMSG})
         if (op > p->last_op || !(p->ops[op].flags & IO_URING_OP_SUPPORTED)) return false;
@@ -114,10 +113,9 @@ bool IoRing::submit_and_wait() {
         const unsigned left = sq_tail_local_ - submitted_;
         const unsigned ready = std::atomic_ref(*cq_tail_).load(std::memory_order_acquire) - *cq_head_;
         if (left == 0 && ready >= count) return true;
-        // The wait returns early on a signal, having submitted: ask again
-        // for what is still missing.
-        // EAGAIN and EBUSY: the kernel is short of memory for requests, or
-        // of room for completions, for the moment; as with EINTR, ask again.
+        // Ask again for what is still missing: the wait returns early on a
+        // signal, having submitted, and EAGAIN and EBUSY mean the kernel is
+        // short of memory for requests, or of room for completions, for now.
         int n = io_uring_enter(fd_, left, count, IORING_ENTER_GETEVENTS);
         if (n >= 0) submitted_ += unsigned(n);
         else if (errno != EINTR && errno != EAGAIN && errno != EBUSY) return false;
