@@ -5,7 +5,6 @@
 // warning, where the kernel refuses io_uring (the loop then never batches).
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
