@@ -78,12 +78,15 @@ void EventLoop::dispose_later(std::unique_ptr<Disposable> thing) {
     disposed_.push_back(std::move(thing));
 }
 
+// Run the work on `list`. Before sleep, work may queue more on the same
+// list (a flush that closes a connection, say): keep going until it stays
+// empty. Soon, what is queued meanwhile waits for the next tick, so that a
+// connection or listener that gives up its turn for fairness lets the
+// others' events in first. Swapping with a reused vector keeps this
+// allocation-free once warm.
 void EventLoop::drain(Deferred::List which, std::vector<Deferred*>& list, std::vector<Deferred*>& batch,
                       bool Deferred::*flag) {
-    // Work may queue more work on the same list (a flush that closes a
-    // connection, say): keep going until the list stays empty. Swapping
-    // with a reused vector keeps this allocation-free once warm.
-    while (!list.empty()) {
+    do {
         batch.swap(list);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             Deferred* work = batch[i];
@@ -92,7 +95,7 @@ void EventLoop::drain(Deferred::List which, std::vector<Deferred*>& list, std::v
             work->run_deferred(which);
         }
         batch.clear();
-    }
+    } while (which == Deferred::List::before_sleep && !list.empty());
 }
 
 void EventLoop::end_tick() {

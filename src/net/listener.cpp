@@ -16,10 +16,11 @@ namespace wirechat::net {
 
 namespace {
 
-// Accept at most this many connections per wake-up, so a connection storm
+// Accept at most this many connections per tick, so a connection storm
 // cannot starve the connections that are already established. The listener
-// is level-triggered, so whatever is left in the backlog wakes us again.
-constexpr int accepts_per_wakeup = 64;
+// is edge-triggered, like everything in the loop's epoll set (see
+// EventLoop::run): what is left in the backlog is accepted in the next tick.
+constexpr int accepts_per_tick = 64;
 
 [[noreturn]] void fail_listen(const std::string& host, std::uint16_t port, const char* what,
                               int err) {
@@ -73,7 +74,7 @@ Listener::Listener(EventLoop& loop, const std::string& host, std::uint16_t port,
     // One descriptor held back for the day the process runs out of them: see
     // shed_one_connection().
     reserve_fd_ = open_reserve_fd();
-    loop_.watch(fd_, EPOLLIN, *this);
+    loop_.watch(fd_, EPOLLIN | EPOLLET, *this);
 }
 
 Listener::~Listener() {
@@ -83,34 +84,45 @@ Listener::~Listener() {
 
 void Listener::close() {
     if (fd_ < 0) return;
+    loop_.forget(*this);
     loop_.unwatch(fd_);
     ::close(fd_);
     fd_ = -1;
 }
 
-void Listener::on_io(std::uint32_t) {
-    for (int i = 0; i < accepts_per_wakeup && fd_ >= 0; ++i) {
+void Listener::on_io(std::uint32_t) { accept_some(); }
+
+void Listener::accept_some() {
+    for (int i = 0; fd_ >= 0; ++i) {
+        if (i == accepts_per_tick) {
+            loop_.run_soon(*this);
+            return;
+        }
         int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             on_accept_(fd);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        if (errno == EMFILE || errno == ENFILE) shed_one_connection();
+        // (Out of descriptors, accept fails before it looks at the backlog,
+        // which may well be empty.)
+        if ((errno == EMFILE || errno == ENFILE) && shed_one_connection())
+            loop_.run_soon(*this);  // the rest of the backlog, next tick
         return;  // EAGAIN: backlog empty (or an error we can only wait out)
     }
 }
 
-// Out of descriptors, the pending connection stays in the backlog and a
-// level-triggered listener would wake us forever. Instead: give up the
-// reserve descriptor, accept the connection, close it at once (the client
-// sees a reset rather than hanging), and take the reserve back.
-void Listener::shed_one_connection() {
-    if (reserve_fd_ < 0) return;
+// Out of descriptors, the pending connection would stay in the backlog,
+// its client hanging. Instead: give up the reserve descriptor, accept the
+// connection, close it at once (the client sees a reset), and take the
+// reserve back. Returns whether there was a connection to shed.
+bool Listener::shed_one_connection() {
+    if (reserve_fd_ < 0) return false;
     ::close(reserve_fd_);
     int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) ::close(fd);
     reserve_fd_ = open_reserve_fd();
+    return fd >= 0;
 }
 
 }  // namespace wirechat::net

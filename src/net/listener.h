@@ -14,7 +14,7 @@
 
 namespace wirechat::net {
 
-class Listener final : private IoHandler {
+class Listener final : private IoHandler, private Deferred {
 public:
     // Called with a non-blocking, close-on-exec socket the callee now owns.
     using AcceptFn = std::function<void(int fd)>;
@@ -32,7 +32,9 @@ public:
 
 private:
     void on_io(std::uint32_t events) override;
-    void shed_one_connection();
+    void run_deferred(List) override { accept_some(); }
+    void accept_some();
+    bool shed_one_connection();
 
     EventLoop& loop_;
     AcceptFn on_accept_;
