@@ -23,6 +23,12 @@ constexpr std::size_t sendfile_chunk = 1024 * 1024;
 // Below this, copying a payload into the output costs less than the extra
 // iovec (and the write that may not batch with the next message's).
 constexpr std::size_t min_borrowed = 2048;
+// Where the loop's ring receives: a receive this large moves the connection
+// to reading by itself after epoll, and a read smaller moves it back. The
+// ring delivers a tick's receives together, after the kernel has copied
+// them all; a large message is cheaper read straight into the loop's read
+// buffer and answered while still in the cache.
+constexpr std::size_t large_read = 2048;
 
 // Whether `part` lies inside `whole` (std::less_equal: a total order even
 // for pointers into different objects).
@@ -41,16 +47,21 @@ Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, Connecti
     // would only delay the last segment of every response.
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    loop_.watch(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, *this);
+    if (loop_.receives_in_ring()) {
+        // epoll only says when there is room to write again.
+        reads_in_ring_ = true;
+        loop_.watch(fd_, EPOLLOUT | EPOLLET, *this);
+        loop_.io_batch()->receive(*this);
+    } else {
+        loop_.watch(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, *this);
+    }
 }
 
 Connection::~Connection() {
     if (!closed_) {
         loop_.forget(*this);
-        leave_batches();
         if (seldom_) loop_.timers().cancel(seldom_->close_timer);
-        loop_.unwatch(fd_);
-        ::close(fd_);
+        close_socket();
     }
     if (seldom_ && seldom_->file_fd >= 0) ::close(seldom_->file_fd);
 }
@@ -91,24 +102,22 @@ void Connection::on_io(std::uint32_t events) {
     }
     if ((events & EPOLLOUT) && pending_output() > 0) flush();
     if (closed_) return;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+    // (Where the ring receives, EPOLLHUP is left to the receive, which
+    // will end with EOF or the error.)
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) && !reads_in_ring_) {
         readable_ = true;
         if (events & (EPOLLRDHUP | EPOLLHUP)) eof_signalled_ = true;
-        // The usual small read joins the loop's batch; anything else (large
-        // reads, EOF, a pause, input held back, closing) is read here.
-        IoBatch* batch = loop_.io_batch();
-        if (batch && reads_fit_batch_ && !eof_signalled_ && !closing_ && !input_paused() &&
-            !(seldom_ && !seldom_->held_input.empty())) {
-            batch->add_read(*this);
-            in_read_batch_ = true;
-            return;
-        }
         read_some();
     }
 }
 
 void Connection::read_some() {
     if (seldom_ && !seldom_->held_input.empty() && !input_paused() && !closing_) deliver_held();
+    if (reads_in_ring_) {
+        // Read on: the ring receives again (if it had stopped for a pause).
+        if (!closed_ && !input_paused() && !peer_eof_) loop_.io_batch()->receive(*this);
+        return;
+    }
     for (int turn = 0; readable_ && !closed_ && !input_paused(); ++turn) {
         if (turn == reads_per_turn) {
             loop_.run_soon(*this);
@@ -117,6 +126,11 @@ void Connection::read_some() {
         std::span<std::uint8_t> buffer = loop_.read_buffer();
         ssize_t n = ::read(fd_, buffer.data(), buffer.size());
         if (!handle_read(n < 0 ? -errno : n, buffer)) return;
+        // Small again: back to the ring (see large_read).
+        if (loop_.receives_in_ring() && std::size_t(n) < large_read && !closed_ && !closing_ && !eof_signalled_) {
+            switch_reads(true);
+            return;
+        }
     }
 }
 
@@ -125,17 +139,18 @@ void Connection::read_some() {
 bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
     if (result > 0) {
         const auto n = std::size_t(result);
-        reads_fit_batch_ = n < IoBatch::read_slot_size;
         // A short read drained the socket: later data raises a new edge,
         // so we can skip the read that would only say EAGAIN. Not so for
         // EOF, which arrived with the edge we are handling.
         if (n < buffer.size() && !eof_signalled_) readable_ = false;
         if (closing_) return true;  // while closing, input is read only to be discarded
-        delivering_read_buffer_ = buffer.data() == loop_.read_buffer().data();
+        delivering_input_ = true;
+        loop_.set_input_in_delivery(buffer.first(n));
         deliver(buffer.first(n));
+        loop_.set_input_in_delivery({});
+        delivering_input_ = false;
         // The next read reuses the buffer that borrowed bytes point into.
-        if (delivering_read_buffer_ && output_.has_borrowed()) flush();
-        delivering_read_buffer_ = false;
+        if (output_.has_borrowed()) flush();
         return true;
     }
     if (result == 0) {
@@ -154,11 +169,41 @@ bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
     return false;
 }
 
-void Connection::batch_read(int result, std::span<std::uint8_t> slot) {
-    in_read_batch_ = false;
+void Connection::batch_received(int result, std::span<std::uint8_t> bytes) {
     if (closed_) return;
-    // A full slot may have left more: read it by ourselves, straight away.
-    if (handle_read(result, slot) && readable_) read_some();
+    // Bytes that were on their way when input paused wait with what the
+    // handler holds (at most what the receive took before it stopped).
+    if (result > 0 && !closing_ && (input_paused() || (seldom_ && !seldom_->held_input.empty()))) {
+        seldom().held_input.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    } else {
+        handle_read(result, bytes);
+    }
+    if (closed_) return;
+    if (input_paused()) {
+        loop_.io_batch()->stop_receiving(*this);
+    } else if (reads_in_ring_ && result > 0 && std::size_t(result) >= large_read && !closing_) {
+        switch_reads(false);  // (the bytes of a receive already on its way still come here)
+    }
+}
+
+// Where the loop's ring receives: move this connection's reads into the
+// ring, or out of it to a read of its own after epoll (see large_read).
+// Out of it, the order of the bytes holds: the ring finishes receives only
+// inside the loop's wait and its batched writes (IoRing's DEFER_TASKRUN),
+// and each of those hands the kernel the cancel before anything else; what
+// the ring received before, the loop delivers ahead of epoll's events.
+// Into it, epoll stops reporting reads before the receive is armed.
+void Connection::switch_reads(bool to_ring) {
+    reads_in_ring_ = to_ring;
+    if (to_ring) {
+        loop_.rewatch(fd_, EPOLLOUT | EPOLLET, *this);
+        loop_.io_batch()->receive(*this);
+    } else {
+        // epoll checks the new interest at once: bytes already waiting
+        // are reported as an edge.
+        loop_.io_batch()->stop_receiving(*this);
+        loop_.rewatch(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, *this);
+    }
 }
 
 void Connection::deliver(std::span<std::uint8_t> bytes) {
@@ -197,8 +242,8 @@ void Connection::send(std::string_view bytes) {
 }
 
 void Connection::send(std::span<const std::uint8_t> bytes) {
-    if (delivering_read_buffer_ && bytes.size() >= min_borrowed && !closing() &&
-        inside(loop_.read_buffer(), bytes)) {
+    if (delivering_input_ && bytes.size() >= min_borrowed && !closing() &&
+        inside(loop_.input_in_delivery(), bytes)) {
         output_.append_borrowed(bytes);
         schedule_flush();
         return;
@@ -317,10 +362,14 @@ void Connection::after_drain() {
 
 // Forgetting scans the batch, so only a connection in one asks for it (many
 // closing in a tick with a long write batch would otherwise cost n^2).
-void Connection::leave_batches() {
-    if (!in_read_batch_ && !in_write_batch_) return;
-    loop_.io_batch()->forget(*this);
-    in_read_batch_ = in_write_batch_ = false;
+void Connection::close_socket() {
+    if (in_write_batch_) loop_.io_batch()->forget(*this);
+    in_write_batch_ = false;
+    loop_.unwatch(fd_);
+    // Where the ring receives, it closes the descriptor once the receive
+    // has ended.
+    if (loop_.receives_in_ring()) loop_.io_batch()->close(*this);
+    else ::close(fd_);
 }
 
 void Connection::close_after_flush() {
@@ -339,13 +388,11 @@ void Connection::finish() {
     if (closed_) return;
     closed_ = true;
     loop_.forget(*this);
-    leave_batches();
     if (seldom_) {
         loop_.timers().cancel(seldom_->close_timer);
         std::string().swap(seldom_->held_input);
     }
-    loop_.unwatch(fd_);
-    ::close(fd_);
+    close_socket();
     output_.release();
     if (handler_) handler_->on_close();
     owner_.connection_closed(*this);

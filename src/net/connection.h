@@ -11,6 +11,8 @@
 // (level-triggered would need EPOLLOUT switched on and off around every
 // partial write). The price is that we must read until EAGAIN, or remember
 // that the socket is still readable when we stop early for fairness.
+// Where the loop's io_uring receives (io_batch.h), epoll only reports room
+// to write, and bytes arrive through batch_received() instead.
 #pragma once
 
 #include <sys/types.h>
@@ -97,10 +99,10 @@ public:
 
     // Queue bytes; they leave in one write just before the loop sleeps (with
     // the tick's other writes, in the loop's IoBatch if it has one). A
-    // large span from the loop's read buffer (an echo), sent while this
-    // connection's input is being delivered, is not copied: it is written
-    // as soon as the delivery is over, and only what the kernel does not
-    // take then is copied.
+    // large span of this connection's input (an echo), sent while that
+    // input is being delivered, is not copied: it is written as soon as the
+    // delivery is over, and only what the kernel does not take then is
+    // copied.
     void send(std::string_view bytes);
     void send(std::span<const std::uint8_t> bytes);
     void send_shared(SharedBytes bytes);
@@ -145,6 +147,7 @@ private:
     void run_deferred(List from) override;
     void read_some();
     bool handle_read(ssize_t result, std::span<std::uint8_t> buffer);
+    void switch_reads(bool to_ring);
     void deliver(std::span<std::uint8_t> bytes);
     void deliver_held();
     void flush();
@@ -154,10 +157,10 @@ private:
     void after_drain();
     void schedule_flush();
     void finish();
-    void leave_batches();
-    // BatchedSocket: reads and writes joined to the loop's IoBatch.
+    void close_socket();
+    // BatchedSocket: reads and writes through the loop's IoBatch.
     int batch_fd() const override { return fd_; }
-    void batch_read(int result, std::span<std::uint8_t> slot) override;
+    void batch_received(int result, std::span<std::uint8_t> bytes) override;
     int batch_gather(iovec* iov, int max) override { return output_.gather(iov, max); }
     void batch_written(int result) override;
     bool input_paused() const { return paused_by_handler_ || paused_by_output_; }
@@ -169,10 +172,9 @@ private:
     OutputQueue output_;
     std::unique_ptr<Seldom> seldom_;
     int fd_;  // beside the flags: no padding
-    bool delivering_read_buffer_ = false;
-    bool reads_fit_batch_ = true;    // the last read fitted a batch slot
-    bool in_read_batch_ = false;
+    bool delivering_input_ = false;  // see EventLoop::input_in_delivery()
     bool in_write_batch_ = false;
+    bool reads_in_ring_ = false;     // see switch_reads()
     bool readable_ = false;          // edge seen, socket not drained yet
     bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0
     bool paused_by_handler_ = false;

@@ -29,21 +29,29 @@ constexpr std::size_t kept_tick_output = 4 * 1024 * 1024;
 
 }  // namespace
 
-EventLoop::EventLoop(bool batch_io)
-    : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
-      io_batch_(batch_io ? IoBatch::open() : nullptr),
-      read_buffer_(read_buffer_size) {
+EventLoop::EventLoop(bool batch_io, bool ring_receives) : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
     if (epoll_fd_ < 0) fail("epoll_create1");
+    if (batch_io) io_batch_ = IoBatch::open(epoll_fd_, ring_receives);
+    read_buffer_.resize(read_buffer_size);
     refresh_clock();
 }
 
 EventLoop::~EventLoop() { close(epoll_fd_); }
+
+bool EventLoop::receives_in_ring() const { return io_batch_ && io_batch_->receives(); }
 
 void EventLoop::watch(int fd, std::uint32_t events, IoHandler& handler) {
     epoll_event ev{};
     ev.events = events;
     ev.data.ptr = &handler;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) fail("epoll_ctl(ADD)");
+}
+
+void EventLoop::rewatch(int fd, std::uint32_t events, IoHandler& handler) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.ptr = &handler;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) < 0) fail("epoll_ctl(MOD)");
 }
 
 void EventLoop::unwatch(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }
@@ -111,18 +119,38 @@ void EventLoop::end_tick() {
     disposed_.clear();  // nothing of this tick refers to them any more
 }
 
+// Dispatch what the epoll set has, after sleeping at most `timeout` ms.
+// Returns how many events there were.
+int EventLoop::poll_epoll(int timeout) {
+    epoll_event events[max_events_per_wait];
+    int n = epoll_wait(epoll_fd_, events, max_events_per_wait, timeout);
+    if (n < 0 && errno != EINTR) fail("epoll_wait");
+    if (timeout != 0) refresh_clock();  // it may have slept
+    for (int i = 0; i < n; ++i) static_cast<IoHandler*>(events[i].data.ptr)->on_io(events[i].events);
+    return std::max(n, 0);
+}
+
 void EventLoop::run() {
     running_ = true;
-    epoll_event events[max_events_per_wait];
+    // Where the ring receives, the loop sleeps in the ring, which tells it
+    // when the epoll set has events: when one becomes ready, not while it
+    // stays ready. So every descriptor in the set is edge-triggered, or
+    // read until EAGAIN, and when a wait fills the event array, the rest
+    // are asked for in the next tick without sleeping.
+    bool epoll_again = false;
     while (running_) {
         end_tick();
-        int timeout = soon_.empty() ? timers_.wait_ms(now_ms_) : 0;
-        int n = epoll_wait(epoll_fd_, events, max_events_per_wait, timeout);
-        if (n < 0 && errno != EINTR) fail("epoll_wait");
-        refresh_clock();
-        for (int i = 0; i < n; ++i)
-            static_cast<IoHandler*>(events[i].data.ptr)->on_io(events[i].events);
-        if (io_batch_) io_batch_->run_reads();
+        int timeout = soon_.empty() && !epoll_again ? timers_.wait_ms(now_ms_) : 0;
+        // (When no receive is armed, say every connection reads large
+        // messages by itself, epoll_wait alone costs less.)
+        if (receives_in_ring() && io_batch_->receiving()) {
+            const bool epoll_ready = io_batch_->wait(timeout) || epoll_again;
+            refresh_clock();
+            io_batch_->run_receives();  // first: see Connection::switch_reads()
+            epoll_again = epoll_ready && poll_epoll(0) == max_events_per_wait;
+        } else {
+            poll_epoll(timeout);
+        }
         timers_.fire_due(now_ms_);
         drain(Deferred::List::soon, soon_, spare_, &Deferred::queued_soon_);
     }

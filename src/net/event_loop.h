@@ -7,9 +7,10 @@
 // timers, run the "soon" list (work postponed for fairness), then run the
 // "before sleep" list (output flushes and deferred closes), so that bytes
 // produced anywhere during a tick leave in one write per connection, as in
-// Redis's beforeSleep. Where the kernel has io_uring, the reads of a tick's
-// readable sockets go to the kernel together, and so do the writes before
-// sleep (see io_batch.h).
+// Redis's beforeSleep. Where the kernel has io_uring, the writes before
+// sleep go to the kernel together, and where it is recent enough, sockets
+// are received from through the ring, and the loop sleeps there (see
+// io_batch.h).
 #pragma once
 
 #include <cstdint>
@@ -61,13 +62,15 @@ class EventLoop {
 public:
     // batch_io: read and write through an IoBatch where the kernel allows.
     // Without it every socket is read and written by its own system call,
-    // which is what strace then shows.
-    explicit EventLoop(bool batch_io = true);
+    // after epoll, which is what strace then shows. ring_receives: false
+    // keeps the IoBatch to writes (as on kernels before 6.12).
+    explicit EventLoop(bool batch_io = true, bool ring_receives = true);
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
 
     void watch(int fd, std::uint32_t events, IoHandler& handler);
+    void rewatch(int fd, std::uint32_t events, IoHandler& handler);  // other events
     void unwatch(int fd);
 
     // Run at the start of the next tick, without sleeping first.
@@ -79,6 +82,8 @@ public:
 
     // Null when reads and writes are not batched.
     IoBatch* io_batch() { return io_batch_.get(); }
+    // Whether sockets are received from through the IoBatch.
+    bool receives_in_ring() const;
 
     // Destroy `thing` at the end of this tick (see Disposable).
     void dispose_later(std::unique_ptr<Disposable> thing);
@@ -90,9 +95,14 @@ public:
     std::int64_t wall_ms() const { return wall_ms_; }
     std::time_t wall_time() const { return std::time_t(wall_ms_ / 1000); }
 
-    // Scratch space every connection reads into, so an idle connection holds
-    // no receive buffer of its own.
+    // Scratch space every connection reads into (unless receives_in_ring()),
+    // so an idle connection holds no receive buffer of its own.
     std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+    // The input a connection is delivering: what it sends back from it
+    // during the delivery may be borrowed rather than copied (see
+    // Connection::send). Empty between deliveries.
+    std::span<const std::uint8_t> input_in_delivery() const { return input_in_delivery_; }
+    void set_input_in_delivery(std::span<const std::uint8_t> input) { input_in_delivery_ = input; }
     // Scratch every connection queues its output in during a tick (see
     // OutputQueue): it is written before the loop sleeps, so an idle
     // connection holds no send buffer of its own either. Cleared at the end
@@ -104,6 +114,7 @@ public:
 
 private:
     void refresh_clock();
+    int poll_epoll(int timeout);
     void drain(Deferred::List which, std::vector<Deferred*>& list, std::vector<Deferred*>& spare,
                bool Deferred::*flag);
     void end_tick();
@@ -119,6 +130,7 @@ private:
     std::vector<std::unique_ptr<Disposable>> disposed_;
     std::unique_ptr<IoBatch> io_batch_;
     std::vector<std::uint8_t> read_buffer_;
+    std::span<const std::uint8_t> input_in_delivery_;
     std::string tick_output_;
 };
 

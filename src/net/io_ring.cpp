@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace wirechat::net {
 
@@ -15,10 +17,6 @@ namespace {
 
 int io_uring_setup(unsigned entries, io_uring_params& params) {
     return int(syscall(__NR_io_uring_setup, entries, &params));
-}
-
-int io_uring_enter(int fd, unsigned to_submit, unsigned min_complete, unsigned flags) {
-    return int(syscall(__NR_io_uring_enter, fd, to_submit, min_complete, flags, nullptr, 0));
 }
 
 // Whether the kernel knows the operations IoBatch uses: Linux 5.1-5.5 set
@@ -45,7 +43,7 @@ T* at(void* base, unsigned offset) {
 
 }  // namespace
 
-std::unique_ptr<IoRing> IoRing::open(unsigned entries) {
+std::unique_ptr<IoRing> IoRing::open(unsigned entries, unsigned completions) {
     // Only the loop's thread submits, and completions are only wanted when it
     // waits for them: SINGLE_ISSUER and DEFER_TASKRUN let the kernel skip
     // the locking and cross-thread signalling it would otherwise do (Linux
@@ -53,17 +51,23 @@ std::unique_ptr<IoRing> IoRing::open(unsigned entries) {
     // gets an error completion instead of ending the submission there.
     // Older kernels refuse the flags; a plain ring does the same work, a
     // little slower (submit_and_wait() resubmits what a refusal stopped).
+    // (CQSIZE: the completion queue holds `completions`, not twice `entries`.)
     io_uring_params params{};
-    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL;
+    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL |
+                   IORING_SETUP_CQSIZE;
+    params.cq_entries = completions;
     int fd = io_uring_setup(entries, params);
     if (fd < 0 && errno == EINVAL) {
         params = {};
+        params.flags = IORING_SETUP_CQSIZE;
+        params.cq_entries = completions;
         fd = io_uring_setup(entries, params);
     }
     if (fd < 0) return nullptr;
 
     std::unique_ptr<IoRing> ring(new IoRing);
     ring->fd_ = fd;
+    ring->defers_task_work_ = params.flags & IORING_SETUP_DEFER_TASKRUN;
     if (!supports_socket_operations(fd)) return nullptr;
     ring->entries_ = params.sq_entries;
     ring->sq_map_size_ = params.sq_off.array + params.sq_entries * sizeof(unsigned);
@@ -80,7 +84,8 @@ std::unique_ptr<IoRing> IoRing::open(unsigned entries) {
 
     ring->sq_tail_ = at<unsigned>(ring->sq_map_, params.sq_off.tail);
     ring->sq_mask_ = *at<unsigned>(ring->sq_map_, params.sq_off.ring_mask);
-    ring->sq_tail_local_ = ring->submitted_ = *ring->sq_tail_;
+    ring->sq_head_ = at<unsigned>(ring->sq_map_, params.sq_off.head);
+    ring->sq_tail_local_ = *ring->sq_tail_;
     // Entry i of the index array always names submission entry i: we fill
     // entries in ring order, so the indirection is never needed.
     unsigned* index = at<unsigned>(ring->sq_map_, params.sq_off.array);
@@ -99,27 +104,57 @@ IoRing::~IoRing() {
     if (fd_ >= 0) close(fd_);
 }
 
+int IoRing::enter(unsigned to_submit, unsigned wait_for, unsigned flags, const void* arg, std::size_t arg_size) {
+    return int(syscall(__NR_io_uring_enter, fd_, to_submit, wait_for, flags, arg, arg_size));
+}
+
 io_uring_sqe* IoRing::next_entry() {
+    // Full: make room, and only that. Without GETEVENTS no receive
+    // finishes here, in the middle of a tick (see Connection::switch_reads).
+    while (sq_tail_local_ - std::atomic_ref(*sq_head_).load(std::memory_order_acquire) == entries_) {
+        std::atomic_ref(*sq_tail_).store(sq_tail_local_, std::memory_order_release);
+        if (enter(entries_, 0, 0, nullptr, 0) < 0 && errno != EINTR && errno != EAGAIN && errno != EBUSY)
+            throw std::runtime_error(std::string("io_uring_enter: ") + std::strerror(errno));
+    }
     io_uring_sqe* entry = &sqes_[sq_tail_local_ & sq_mask_];
     std::memset(entry, 0, sizeof *entry);
     ++sq_tail_local_;
     return entry;
 }
 
-bool IoRing::submit_and_wait() {
-    const unsigned count = waiting();
+bool IoRing::submit(unsigned wait_for, int timeout_ms) {
     std::atomic_ref(*sq_tail_).store(sq_tail_local_, std::memory_order_release);
+    __kernel_timespec timeout{timeout_ms / 1000, (timeout_ms % 1000) * 1'000'000LL};
+    io_uring_getevents_arg arg{};
+    arg.ts = reinterpret_cast<std::uintptr_t>(&timeout);
+    bool waited = false;
     for (;;) {
-        const unsigned left = sq_tail_local_ - submitted_;
-        const unsigned ready = std::atomic_ref(*cq_tail_).load(std::memory_order_acquire) - *cq_head_;
-        if (left == 0 && ready >= count) return true;
-        // Ask again for what is still missing: the wait returns early on a
-        // signal, having submitted, and EAGAIN and EBUSY mean the kernel is
-        // short of memory for requests, or of room for completions, for now.
-        int n = io_uring_enter(fd_, left, count, IORING_ENTER_GETEVENTS);
-        if (n >= 0) submitted_ += unsigned(n);
-        else if (errno != EINTR && errno != EAGAIN && errno != EBUSY) return false;
+        // The kernel's head says what it has taken, even from a call that
+        // then failed or was interrupted.
+        const unsigned left = sq_tail_local_ - std::atomic_ref(*sq_head_).load(std::memory_order_acquire);
+        const bool wait = !waited && ready() < wait_for;
+        if (left == 0 && !wait) return true;
+        // GETEVENTS even without a wait: with DEFER_TASKRUN, that is when
+        // the kernel finishes the receives that became ready.
+        unsigned flags = IORING_ENTER_GETEVENTS;
+        const bool timed = wait && timeout_ms >= 0;
+        if (timed) flags |= IORING_ENTER_EXT_ARG;
+        int n = enter(left, wait ? wait_for : 0, flags, timed ? &arg : nullptr, timed ? sizeof arg : 0);
+        // One wait per call: it ends with completions, the timeout (ETIME)
+        // or a signal (EINTR). EAGAIN and EBUSY mean the kernel is short of
+        // memory for requests, or of room for completions, for now.
+        waited = waited || wait;
+        if (n < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY) return false;
     }
+}
+
+bool IoRing::register_buffer_ring(void* ring, unsigned count, std::uint16_t group, std::uint16_t flags) {
+    io_uring_buf_reg reg{};
+    reg.ring_addr = reinterpret_cast<std::uintptr_t>(ring);
+    reg.ring_entries = count;
+    reg.bgid = group;
+    reg.pad = flags;  // named `flags` since Linux 6.12; Debian 12's headers are older
+    return syscall(__NR_io_uring_register, fd_, IORING_REGISTER_PBUF_RING, &reg, 1) == 0;
 }
 
 }  // namespace wirechat::net
