@@ -52,8 +52,11 @@ options:
                           (SO_REUSEPORT); each has its own chat state
   --no-io-uring           read and write each socket with its own system call
                           (read, writev), as strace then shows them; by
-                          default a tick's reads, and its writes, go to the
-                          kernel together through io_uring where it is allowed
+                          default io_uring receives from the sockets and
+                          takes a tick's writes together, where the kernel
+                          allows it
+  --io-uring-writes-only  io_uring for the writes only; sockets are read after
+                          epoll (what kernels before 6.12 get)
   --help                  show this and exit
 
 On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
@@ -113,6 +116,10 @@ Options parse(int argc, char** argv) {
             options.batch_io = false;
             continue;
         }
+        if (arg == "--io-uring-writes-only") {
+            options.ring_receives = false;
+            continue;
+        }
         std::string_view value;
         if (auto eq = arg.find('='); eq != std::string_view::npos && arg.starts_with("--")) {
             value = arg.substr(eq + 1);
@@ -150,7 +157,7 @@ int main(int argc, char** argv) {
     try {
         Options options = parse(argc, argv);
         wirechat::ws::verify_accept_computation();  // before listening (ws/handshake.h)
-        wirechat::net::EventLoop loop(options.batch_io);
+        wirechat::net::EventLoop loop(options.batch_io, options.ring_receives);
         wirechat::server::Server server(loop, options);
         wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });
         std::printf("listening on http://%s:%u\n", options.host.c_str(), unsigned(server.port()));

@@ -22,10 +22,13 @@ struct Options {
     // connections. Each process has its own chat, so this suits /echo and
     // static files (benchmarks), not a chat that must be one room.
     bool share_port = false;
-    // Read and write through io_uring, a tick's sockets together, where the
-    // kernel allows (net/io_batch.h); false: one system call per socket,
-    // every read and write visible to strace. Used by main for the loop.
+    // Read and write through io_uring where the kernel allows
+    // (net/io_batch.h): a tick's writes together, and receives that stay
+    // armed. batch_io false: one system call per socket, every read and
+    // write visible to strace; ring_receives false: io_uring for the writes
+    // only. Used by main for the loop.
     bool batch_io = true;
+    bool ring_receives = true;
 
     // HTTP: a request head must arrive within this time of its first byte
     // (slowloris gets 408); an idle keep-alive connection is closed after

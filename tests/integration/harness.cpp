@@ -67,8 +67,9 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, int max_open_f
     std::vector<std::string> args = {WIRECHAT_BINARY, "--host", "127.0.0.1", "--port", "0",
                                      "--web", web_dir()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    // ctest runs every integration test a second time with the server's
-    // plain I/O (tests/CMakeLists.txt): WIRECHAT_SERVER_ARG=--no-io-uring.
+    // ctest runs every integration test again with the server's other I/O
+    // paths (tests/CMakeLists.txt): WIRECHAT_SERVER_ARG=--no-io-uring, or
+    // --io-uring-writes-only.
     if (const char* arg = std::getenv("WIRECHAT_SERVER_ARG"); arg && *arg) args.emplace_back(arg);
     int out[2];
     if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
