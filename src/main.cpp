@@ -56,7 +56,7 @@ options:
                           takes a tick's writes together, where the kernel
                           allows it
   --io-uring-writes-only  io_uring for the writes only; sockets are read after
-                          epoll (what kernels before 6.12 get)
+                          epoll (what kernels before 6.1 get)
   --help                  show this and exit
 
 On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down

@@ -63,7 +63,7 @@ public:
     // batch_io: read and write through an IoBatch where the kernel allows.
     // Without it every socket is read and written by its own system call,
     // after epoll, which is what strace then shows. ring_receives: false
-    // keeps the IoBatch to writes (as on kernels before 6.12).
+    // keeps the IoBatch to writes (as on kernels before 6.1).
     explicit EventLoop(bool batch_io = true, bool ring_receives = true);
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;

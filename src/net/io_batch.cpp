@@ -217,15 +217,13 @@ void IoBatch::run_receives() {
             receivers_[fd].armed = false;
             --armed_;
         }
-        // Only bytes consume a buffer (a kernel may name one for EOF, with
-        // nothing taken from it).
-        const bool bytes_in = done.result > 0 && (done.flags & IORING_CQE_F_BUFFER);
+        const bool has_buffer = done.flags & IORING_CQE_F_BUFFER;
         std::span<std::uint8_t> bytes;
-        if (bytes_in) bytes = buffers_->take(done.flags, std::size_t(done.result));
+        if (has_buffer) bytes = buffers_->bytes(done.flags, std::size_t(std::max(done.result, 0)));
         // Cancelled, or out of buffers: nothing for the socket to hear.
         const bool told = done.result != -ECANCELED && done.result != -ENOBUFS;
         if (BatchedSocket* socket = receivers_[fd].socket; socket && told) socket->batch_received(done.result, bytes);
-        if (bytes_in) buffers_->release(done.flags);
+        if (has_buffer) buffers_->release(done.flags);
         if (!last) continue;
         Receiver& receiver = receivers_[fd];  // again: delivery may have grown the table
         if (receiver.close_when_done) {

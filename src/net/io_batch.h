@@ -9,7 +9,7 @@
 // finished are the sockets told, in order: their callbacks may queue more
 // work, and none may change bytes the kernel is still reading.
 //
-// Receives (Linux 6.12 and later, see receives()). Each socket has one
+// Receives (Linux 6.1 and later, see receives()). Each socket has one
 // multishot receive that stays armed in the kernel: when bytes arrive, the
 // kernel receives them into a shared ReceiveBuffers and posts a
 // completion. There is no readiness step in between (epoll_wait's, which
@@ -65,7 +65,7 @@ public:
     // kernel.io_uring_disabled): the loop then reads and writes one socket
     // at a time. `epoll_fd` is the loop's epoll set, for wait(). Without
     // `receives`, only writes go through the ring, as on kernels before
-    // 6.12.
+    // 6.1.
     static std::unique_ptr<IoBatch> open(int epoll_fd, bool receives = true);
     ~IoBatch();
     IoBatch(const IoBatch&) = delete;
@@ -79,9 +79,9 @@ public:
 
     // ---- receives and the wait: only where receives() ----
     // Whether receives go through the ring: asked for, and the kernel can
-    // keep them armed with buffers consumed a part at a time, finishing
-    // them only when asked (DEFER_TASKRUN). Where not, sockets are read one
-    // at a time, after epoll.
+    // keep them armed (multishot, with a buffer ring) and finishes them
+    // only when asked (DEFER_TASKRUN, Linux 6.1). Where not, sockets are
+    // read one at a time, after epoll.
     bool receives() const { return buffers_ != nullptr; }
     // Receive from the socket until stop_receiving(), EOF or an error.
     void receive(BatchedSocket& socket);

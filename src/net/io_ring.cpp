@@ -148,12 +148,11 @@ bool IoRing::submit(unsigned wait_for, int timeout_ms) {
     }
 }
 
-bool IoRing::register_buffer_ring(void* ring, unsigned count, std::uint16_t group, std::uint16_t flags) {
+bool IoRing::register_buffer_ring(void* ring, unsigned count, std::uint16_t group) {
     io_uring_buf_reg reg{};
     reg.ring_addr = reinterpret_cast<std::uintptr_t>(ring);
     reg.ring_entries = count;
     reg.bgid = group;
-    reg.pad = flags;  // named `flags` since Linux 6.12; Debian 12's headers are older
     return syscall(__NR_io_uring_register, fd_, IORING_REGISTER_PBUF_RING, &reg, 1) == 0;
 }
 

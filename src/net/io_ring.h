@@ -49,8 +49,8 @@ public:
     }
 
     // Hand the kernel a ring of `count` receive buffers (io_uring_buf),
-    // group `group`; `flags` as io_uring_buf_reg's. False if refused.
-    bool register_buffer_ring(void* ring, unsigned count, std::uint16_t group, std::uint16_t flags);
+    // group `group`. False if refused.
+    bool register_buffer_ring(void* ring, unsigned count, std::uint16_t group);
 
 private:
     IoRing() = default;

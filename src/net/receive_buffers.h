@@ -1,19 +1,18 @@
 // The buffers the kernel receives into for IoBatch: an io_uring "provided
-// buffer ring", consumed a part at a time (Linux 6.12). A receive takes the
-// bytes it needs from the current buffer, not a whole buffer, and the next
-// receive of any socket follows on in the same buffer: a 32-byte message
-// costs 32 bytes, and a 16 KiB one still arrives in one piece.
-//
-// The kernel says, in each completion, which buffer it used and whether it
-// will go on using it. Once it has moved on and the bytes have been
+// buffer ring". A receive takes the buffer at the ring's head when bytes
+// arrive (not when it is armed, so an idle connection holds none), and
+// the completion says which one it took. Once the bytes have been
 // delivered, the buffer goes back at the ring's tail.
+//
+// The buffers are small, as a read of a small message would be: one
+// message per buffer, never split across two (a connection whose receives
+// fill a buffer reads by itself instead, see Connection::switch_reads).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <vector>
 
 struct io_uring_buf;
 
@@ -24,18 +23,18 @@ class IoRing;
 class ReceiveBuffers {
 public:
     static constexpr std::uint16_t group = 0;
+    static constexpr std::size_t buffer_size = 2048;
 
-    // Null where the kernel refuses a ring consumed a part at a time.
+    // Null where the kernel refuses a buffer ring.
     static std::unique_ptr<ReceiveBuffers> open(IoRing& ring);
     ~ReceiveBuffers();
     ReceiveBuffers(const ReceiveBuffers&) = delete;
     ReceiveBuffers& operator=(const ReceiveBuffers&) = delete;
 
     // The `size` bytes a completion with `cqe_flags` (IORING_CQE_F_BUFFER
-    // set) received. Completions must be taken in the order they came.
-    std::span<std::uint8_t> take(std::uint32_t cqe_flags, std::size_t size);
-    // Those bytes have been delivered: the buffer goes back to the kernel if
-    // it has finished with it.
+    // set) received.
+    std::span<std::uint8_t> bytes(std::uint32_t cqe_flags, std::size_t size);
+    // Those bytes have been delivered: the buffer goes back to the kernel.
     void release(std::uint32_t cqe_flags);
 
 private:
@@ -47,8 +46,7 @@ private:
     // whose `bufs` member C++ compilers place 8 bytes too far with Debian
     // 12's headers).
     io_uring_buf* ring_ = nullptr;
-    std::uint8_t* memory_ = nullptr;     // the buffers, one after another
-    std::vector<std::uint32_t> filled_;  // per buffer: bytes taken so far
+    std::uint8_t* memory_ = nullptr;  // the buffers, one after another
     std::uint16_t tail_ = 0;
 };
 

@@ -74,13 +74,14 @@ Rings rings_of(pid_t pid) {
     return rings;
 }
 
-// Receives stay armed through buffers consumed a part at a time: Linux 6.12.
+// Receives stay armed, and finish only when the server asks: Linux 6.1
+// (multishot receives, DEFER_TASKRUN).
 bool kernel_keeps_receives() {
     utsname name{};
     uname(&name);
     int major = 0, minor = 0;
     std::sscanf(name.release, "%d.%d", &major, &minor);
-    return major > 6 || (major == 6 && minor >= 12);
+    return major > 6 || (major == 6 && minor >= 1);
 }
 
 }  // namespace

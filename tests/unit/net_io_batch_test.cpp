@@ -5,7 +5,7 @@
 // then EOF, through buffers that come back; and the descriptor closed only
 // once its receive has ended. Skipped, with a warning, where the kernel
 // refuses io_uring (the loop then never batches), and the receive cases
-// where it is older than 6.12 (the loop then reads after epoll).
+// where it is older than 6.1 (the loop then reads after epoll).
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -152,8 +152,8 @@ TEST_CASE("receives deliver each socket's bytes in order, then EOF, without aski
 TEST_CASE("more bytes in a tick than the receive buffers hold arrive all the same, later") {
     Batch b;
     if (!b.receives()) return;
-    // 24 sockets with 60 KiB each: about 1.4 MiB, more than the shared
-    // buffers. The receives that find none end and are asked again.
+    // 24 sockets with 60 KiB each: about 1.4 MiB, more than the 512 KiB of
+    // shared buffers. The receives that find none end and are asked again.
     constexpr int count = 24;
     const std::string payload(60 * 1024, 'p');
     std::vector<std::unique_ptr<Pair>> pairs;
