@@ -172,9 +172,11 @@ bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
 void Connection::batch_received(int result, std::span<std::uint8_t> bytes) {
     if (closed_) return;
     // Bytes that were on their way when input paused wait with what the
-    // handler holds (at most what the receive took before it stopped).
-    if (result > 0 && !closing_ && (input_paused() || (seldom_ && !seldom_->held_input.empty()))) {
-        seldom().held_input.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    // handler holds (at most what the receive took before it stopped). An
+    // EOF behind them waits too: the receive has ended with it, and the
+    // one asked for on resuming finds it again, after them.
+    if (result >= 0 && !closing_ && (input_paused() || (seldom_ && !seldom_->held_input.empty()))) {
+        if (result > 0) seldom().held_input.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     } else {
         handle_read(result, bytes);
     }

@@ -149,7 +149,8 @@ void EventLoop::run() {
             io_batch_->run_receives();  // first: see Connection::switch_reads()
             epoll_again = epoll_ready && poll_epoll(0) == max_events_per_wait;
         } else {
-            poll_epoll(timeout);
+            poll_epoll(timeout);  // (a full array: the rest come at once next time)
+            epoll_again = false;
         }
         timers_.fire_due(now_ms_);
         drain(Deferred::List::soon, soon_, spare_, &Deferred::queued_soon_);

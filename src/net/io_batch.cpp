@@ -220,8 +220,10 @@ void IoBatch::run_receives() {
         const bool has_buffer = done.flags & IORING_CQE_F_BUFFER;
         std::span<std::uint8_t> bytes;
         if (has_buffer) bytes = buffers_->bytes(done.flags, std::size_t(std::max(done.result, 0)));
-        // Cancelled, or out of buffers: nothing for the socket to hear.
-        const bool told = done.result != -ECANCELED && done.result != -ENOBUFS;
+        // Cancelled, out of buffers, or interrupted: nothing for the
+        // socket to hear (it is asked again below if still wanted).
+        const bool told = done.result != -ECANCELED && done.result != -ENOBUFS && done.result != -EINTR &&
+                          done.result != -EAGAIN;
         if (BatchedSocket* socket = receivers_[fd].socket; socket && told) socket->batch_received(done.result, bytes);
         if (has_buffer) buffers_->release(done.flags);
         if (!last) continue;

@@ -142,9 +142,12 @@ bool IoRing::submit(unsigned wait_for, int timeout_ms) {
         int n = enter(left, wait ? wait_for : 0, flags, timed ? &arg : nullptr, timed ? sizeof arg : 0);
         // One wait per call: it ends with completions, the timeout (ETIME)
         // or a signal (EINTR). EAGAIN and EBUSY mean the kernel is short of
-        // memory for requests, or of room for completions, for now.
+        // memory for requests, or of room for completions, for now; EBADR
+        // that it had to drop completions, out of memory (told once: the
+        // server goes on, though what they finished is not heard of).
         waited = waited || wait;
-        if (n < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY) return false;
+        if (n < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY && errno != EBADR)
+            return false;
     }
 }
 

@@ -21,6 +21,7 @@ namespace {
 // is edge-triggered, like everything in the loop's epoll set (see
 // EventLoop::run): what is left in the backlog is accepted in the next tick.
 constexpr int accepts_per_tick = 64;
+constexpr int retry_ms = 100;
 
 [[noreturn]] void fail_listen(const std::string& host, std::uint16_t port, const char* what,
                               int err) {
@@ -85,6 +86,7 @@ Listener::~Listener() {
 void Listener::close() {
     if (fd_ < 0) return;
     loop_.forget(*this);
+    loop_.timers().cancel(retry_);
     loop_.unwatch(fd_);
     ::close(fd_);
     fd_ = -1;
@@ -104,11 +106,17 @@ void Listener::accept_some() {
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED) continue;
-        // (Out of descriptors, accept fails before it looks at the backlog,
-        // which may well be empty.)
-        if ((errno == EMFILE || errno == ENFILE) && shed_one_connection())
-            loop_.run_soon(*this);  // the rest of the backlog, next tick
-        return;  // EAGAIN: backlog empty (or an error we can only wait out)
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // the next connection is a new edge
+        // Out of descriptors, accept fails before it looks at the backlog,
+        // which may well be empty: shed one, and go on only if there was one.
+        if ((errno == EMFILE || errno == ENFILE) && reserve_fd_ >= 0) {
+            if (shed_one_connection()) loop_.run_soon(*this);  // the rest of the backlog, next tick
+            return;
+        }
+        // An error we can only wait out (no memory, no reserve descriptor):
+        // whoever waits in the backlog is tried again shortly.
+        loop_.timers().arm(retry_, loop_.now_ms() + retry_ms);
+        return;
     }
 }
 

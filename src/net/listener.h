@@ -11,6 +11,7 @@
 #include <string>
 
 #include "net/event_loop.h"
+#include "net/timer_heap.h"
 
 namespace wirechat::net {
 
@@ -40,6 +41,7 @@ private:
     AcceptFn on_accept_;
     int fd_ = -1;
     int reserve_fd_ = -1;
+    Timer retry_{[this] { accept_some(); }};  // after an error we can only wait out
     std::uint16_t port_ = 0;
 };
 
