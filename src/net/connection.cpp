@@ -127,7 +127,8 @@ void Connection::read_some() {
         ssize_t n = ::read(fd_, buffer.data(), buffer.size());
         if (!handle_read(n < 0 ? -errno : n, buffer)) return;
         // Small again: back to the ring (see large_read).
-        if (loop_.receives_in_ring() && std::size_t(n) < large_read && !closed_ && !closing_ && !eof_signalled_) {
+        if (loop_.receives_in_ring() && n > 0 && std::size_t(n) < large_read && !closed_ && !closing_ &&
+            !eof_signalled_) {
             switch_reads(true);
             return;
         }
