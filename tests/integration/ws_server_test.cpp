@@ -133,6 +133,31 @@ TEST_CASE("/echo returns every message unchanged") {
     CHECK(ws.close_code == 1000);
 }
 
+TEST_CASE("/echo keeps the order of small and large messages sent back to back") {
+    // Large messages move a connection from the server's io_uring receives
+    // to reads of its own, small ones move it back (net/connection.cpp,
+    // switch_reads): bytes in flight across every switch must keep their
+    // order. Each message says which one it is.
+    ServerProcess server;
+    WsClient ws(server.port(), "/echo");
+    for (int burst = 0; burst < 5; ++burst) {
+        std::vector<std::string> sent;
+        for (int i = 0; i < 40; ++i) {
+            const std::size_t size = i % 3 == 2 ? 9000 : 5;  // two small, one large
+            std::string payload = std::to_string(burst) + ":" + std::to_string(i) + ":";
+            while (payload.size() < size) payload += char('a' + (payload.size() * 7 + std::size_t(i)) % 26);
+            ws.send(Opcode::binary, payload);
+            sent.push_back(std::move(payload));
+        }
+        for (std::size_t i = 0; i < sent.size(); ++i) {
+            INFO("burst " << burst << ", message " << i);
+            auto m = ws.receive();
+            REQUIRE(m);
+            CHECK(m->payload == sent[i]);
+        }
+    }
+}
+
 TEST_CASE("protocol violations close with the right code") {
     ServerProcess server({"--max-message", "1000"});
     struct Case {
