@@ -29,10 +29,10 @@ constexpr std::size_t kept_tick_output = 4 * 1024 * 1024;
 
 }  // namespace
 
-EventLoop::EventLoop(bool batch_io, bool ring_receives) : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+EventLoop::EventLoop(bool batch_io, bool ring_receives)
+    : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), read_buffer_(read_buffer_size) {
     if (epoll_fd_ < 0) fail("epoll_create1");
     if (batch_io) io_batch_ = IoBatch::open(epoll_fd_, ring_receives);
-    read_buffer_.resize(read_buffer_size);
     refresh_clock();
 }
 
@@ -41,17 +41,18 @@ EventLoop::~EventLoop() { close(epoll_fd_); }
 bool EventLoop::receives_in_ring() const { return io_batch_ && io_batch_->receives(); }
 
 void EventLoop::watch(int fd, std::uint32_t events, IoHandler& handler) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.ptr = &handler;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) < 0) fail("epoll_ctl(ADD)");
+    set_interest(EPOLL_CTL_ADD, fd, events, handler);
 }
 
 void EventLoop::rewatch(int fd, std::uint32_t events, IoHandler& handler) {
+    set_interest(EPOLL_CTL_MOD, fd, events, handler);
+}
+
+void EventLoop::set_interest(int op, int fd, std::uint32_t events, IoHandler& handler) {
     epoll_event ev{};
     ev.events = events;
     ev.data.ptr = &handler;
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &ev) < 0) fail("epoll_ctl(MOD)");
+    if (epoll_ctl(epoll_fd_, op, fd, &ev) < 0) fail(op == EPOLL_CTL_ADD ? "epoll_ctl(ADD)" : "epoll_ctl(MOD)");
 }
 
 void EventLoop::unwatch(int fd) { epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); }

@@ -95,8 +95,9 @@ public:
     std::int64_t wall_ms() const { return wall_ms_; }
     std::time_t wall_time() const { return std::time_t(wall_ms_ / 1000); }
 
-    // Scratch space every connection reads into (unless receives_in_ring()),
-    // so an idle connection holds no receive buffer of its own.
+    // Scratch space every connection that reads by itself reads into (where
+    // the ring receives, those with large messages), so an idle connection
+    // holds no receive buffer of its own.
     std::span<std::uint8_t> read_buffer() { return read_buffer_; }
     // The input a connection is delivering: what it sends back from it
     // during the delivery may be borrowed rather than copied (see
@@ -114,6 +115,7 @@ public:
 
 private:
     void refresh_clock();
+    void set_interest(int op, int fd, std::uint32_t events, IoHandler& handler);
     int poll_epoll(int timeout);
     void drain(Deferred::List which, std::vector<Deferred*>& list, std::vector<Deferred*>& spare,
                bool Deferred::*flag);
