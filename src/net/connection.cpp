@@ -29,6 +29,10 @@ constexpr std::size_t min_borrowed = 2048;
 // them all; a large message is cheaper read straight into the loop's read
 // buffer and answered while still in the cache.
 constexpr std::size_t large_read = 2048;
+// The two interests a connection has in epoll: reading and writing, or,
+// while the ring receives for it, only room to write.
+constexpr std::uint32_t reads_and_writes = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr std::uint32_t writes_only = EPOLLOUT | EPOLLET;
 
 // Whether `part` lies inside `whole` (std::less_equal: a total order even
 // for pointers into different objects).
@@ -47,14 +51,9 @@ Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, Connecti
     // would only delay the last segment of every response.
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (loop_.receives_in_ring()) {
-        // epoll only says when there is room to write again.
-        reads_in_ring_ = true;
-        loop_.watch(fd_, EPOLLOUT | EPOLLET, *this);
-        loop_.io_batch()->receive(*this);
-    } else {
-        loop_.watch(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, *this);
-    }
+    reads_in_ring_ = loop_.receives_in_ring();
+    loop_.watch(fd_, reads_in_ring_ ? writes_only : reads_and_writes, *this);
+    if (reads_in_ring_) loop_.io_batch()->receive(*this);
 }
 
 Connection::~Connection() {
@@ -199,13 +198,13 @@ void Connection::batch_received(int result, std::span<std::uint8_t> bytes) {
 void Connection::switch_reads(bool to_ring) {
     reads_in_ring_ = to_ring;
     if (to_ring) {
-        loop_.rewatch(fd_, EPOLLOUT | EPOLLET, *this);
+        loop_.rewatch(fd_, writes_only, *this);
         loop_.io_batch()->receive(*this);
     } else {
         // epoll checks the new interest at once: bytes already waiting
         // are reported as an edge.
         loop_.io_batch()->stop_receiving(*this);
-        loop_.rewatch(fd_, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, *this);
+        loop_.rewatch(fd_, reads_and_writes, *this);
     }
 }
 
