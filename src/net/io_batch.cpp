@@ -28,9 +28,13 @@ constexpr unsigned completions = 16384;
 constexpr std::size_t iov_count = 1024;
 constexpr int max_iov_per_write = 64;
 
-constexpr int kind_shift = 56;
-
 }  // namespace
+
+// A completion's user_data: what it is for in the top byte, then an index
+// or a descriptor.
+std::uint64_t IoBatch::tag(Kind kind, std::uint64_t value) {
+    return (std::uint64_t(kind) << kind_shift) | value;
+}
 
 std::unique_ptr<IoBatch> IoBatch::open(int epoll_fd, bool receives) {
     std::unique_ptr<IoRing> ring = IoRing::open(entries, completions);
@@ -106,7 +110,7 @@ void IoBatch::run_writes() {
             io_uring_sqe* entry = ring_->next_entry();
             entry->fd = socket->batch_fd();
             entry->msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL;
-            entry->user_data = (std::uint64_t(Kind::write) << kind_shift) | in_flight_.size();
+            entry->user_data = tag(Kind::write, in_flight_.size());
             if (count == 1) {
                 // The usual case, one run of bytes: a plain send, with no
                 // message header to copy in.
@@ -154,16 +158,16 @@ void IoBatch::stop_receiving(BatchedSocket& socket) {
 
 void IoBatch::close(BatchedSocket& socket) {
     const int fd = socket.batch_fd();
-    if (std::size_t(fd) >= receivers_.size() || !receivers_[std::size_t(fd)].armed) {
-        if (std::size_t(fd) < receivers_.size()) receivers_[std::size_t(fd)] = {};
+    Receiver* receiver = std::size_t(fd) < receivers_.size() ? &receivers_[std::size_t(fd)] : nullptr;
+    if (!receiver || !receiver->armed) {
+        if (receiver) *receiver = {};
         ::close(fd);
         return;
     }
-    Receiver& receiver = receivers_[std::size_t(fd)];
-    receiver.socket = nullptr;
-    receiver.wanted = false;
-    receiver.close_when_done = true;
-    if (!receiver.cancelled) cancel_receive(fd);
+    receiver->socket = nullptr;
+    receiver->wanted = false;
+    receiver->close_when_done = true;
+    if (!receiver->cancelled) cancel_receive(fd);
 }
 
 void IoBatch::arm_receive(int fd) {
@@ -173,7 +177,7 @@ void IoBatch::arm_receive(int fd) {
     entry->flags = IOSQE_BUFFER_SELECT;
     entry->buf_group = ReceiveBuffers::group;
     entry->ioprio = IORING_RECV_MULTISHOT;
-    entry->user_data = (std::uint64_t(Kind::receive) << kind_shift) | std::uint64_t(fd);
+    entry->user_data = tag(Kind::receive, std::uint64_t(fd));
     Receiver& receiver = receivers_[std::size_t(fd)];
     receiver.armed = true;
     receiver.cancelled = false;
@@ -184,8 +188,8 @@ void IoBatch::cancel_receive(int fd) {
     io_uring_sqe* entry = ring_->next_entry();
     entry->opcode = IORING_OP_ASYNC_CANCEL;
     entry->fd = -1;
-    entry->addr = (std::uint64_t(Kind::receive) << kind_shift) | std::uint64_t(fd);
-    entry->user_data = std::uint64_t(Kind::ignored) << kind_shift;
+    entry->addr = tag(Kind::receive, std::uint64_t(fd));
+    entry->user_data = tag(Kind::ignored, 0);
     receivers_[std::size_t(fd)].cancelled = true;
 }
 
@@ -195,7 +199,7 @@ void IoBatch::poll_epoll() {
     entry->fd = epoll_fd_;
     entry->poll32_events = POLLIN;
     entry->len = IORING_POLL_ADD_MULTI;
-    entry->user_data = std::uint64_t(Kind::epoll) << kind_shift;
+    entry->user_data = tag(Kind::epoll, 0);
 }
 
 bool IoBatch::wait(int timeout_ms) {

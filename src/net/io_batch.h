@@ -101,6 +101,8 @@ public:
 private:
     // What a completion is for, in the top byte of its user_data.
     enum class Kind : std::uint8_t { write, receive, epoll, ignored };
+    static constexpr int kind_shift = 56;
+    static std::uint64_t tag(Kind kind, std::uint64_t value);
     struct Receiver {
         BatchedSocket* socket = nullptr;  // null once closed
         bool armed = false;               // until its last completion
