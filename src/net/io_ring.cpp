@@ -41,6 +41,16 @@ T* at(void* base, unsigned offset) {
     return reinterpret_cast<T*>(static_cast<char*>(base) + offset);
 }
 
+// io_uring_enter failures after which the caller simply goes on (asking
+// again for what is left): a signal (EINTR), the wait's timeout (ETIME),
+// the kernel short of memory for requests, or of room for completions, for
+// now (EAGAIN, EBUSY), or its news that it had to drop completions, out of
+// memory (EBADR, told once: the server goes on, though what they finished
+// is not heard of).
+bool passing(int err) {
+    return err == EINTR || err == ETIME || err == EAGAIN || err == EBUSY || err == EBADR;
+}
+
 }  // namespace
 
 std::unique_ptr<IoRing> IoRing::open(unsigned entries, unsigned completions) {
@@ -50,7 +60,7 @@ std::unique_ptr<IoRing> IoRing::open(unsigned entries, unsigned completions) {
     // 6.1). SUBMIT_ALL: an entry the kernel refuses (say, a bad descriptor)
     // gets an error completion instead of ending the submission there.
     // Older kernels refuse the flags; a plain ring does the same work, a
-    // little slower (submit_and_wait() resubmits what a refusal stopped).
+    // little slower (submit() resubmits what a refusal stopped).
     // (CQSIZE: the completion queue holds `completions`, not twice `entries`.)
     io_uring_params params{};
     params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL |
@@ -113,7 +123,7 @@ io_uring_sqe* IoRing::next_entry() {
     // finishes here, in the middle of a tick (see Connection::switch_reads).
     while (sq_tail_local_ - std::atomic_ref(*sq_head_).load(std::memory_order_acquire) == entries_) {
         std::atomic_ref(*sq_tail_).store(sq_tail_local_, std::memory_order_release);
-        if (enter(entries_, 0, 0, nullptr, 0) < 0 && errno != EINTR && errno != EAGAIN && errno != EBUSY)
+        if (enter(entries_, 0, 0, nullptr, 0) < 0 && !passing(errno))
             throw std::runtime_error(std::string("io_uring_enter: ") + std::strerror(errno));
     }
     io_uring_sqe* entry = &sqes_[sq_tail_local_ & sq_mask_];
@@ -140,14 +150,10 @@ bool IoRing::submit(unsigned wait_for, int timeout_ms) {
         const bool timed = wait && timeout_ms >= 0;
         if (timed) flags |= IORING_ENTER_EXT_ARG;
         int n = enter(left, wait ? wait_for : 0, flags, timed ? &arg : nullptr, timed ? sizeof arg : 0);
-        // One wait per call: it ends with completions, the timeout (ETIME)
-        // or a signal (EINTR). EAGAIN and EBUSY mean the kernel is short of
-        // memory for requests, or of room for completions, for now; EBADR
-        // that it had to drop completions, out of memory (told once: the
-        // server goes on, though what they finished is not heard of).
+        // One wait per call: it ends with completions, the timeout or a
+        // signal.
         waited = waited || wait;
-        if (n < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY && errno != EBADR)
-            return false;
+        if (n < 0 && !passing(errno)) return false;
     }
 }
 
