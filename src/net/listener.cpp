@@ -123,9 +123,9 @@ void Listener::accept_some() {
 // Out of descriptors, the pending connection would stay in the backlog,
 // its client hanging. Instead: give up the reserve descriptor, accept the
 // connection, close it at once (the client sees a reset), and take the
-// reserve back. Returns whether there was a connection to shed.
+// reserve back (accept_some() calls this only while it has one). Returns
+// whether there was a connection to shed.
 bool Listener::shed_one_connection() {
-    if (reserve_fd_ < 0) return false;
     ::close(reserve_fd_);
     int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) ::close(fd);
