@@ -1,5 +1,6 @@
 // apply_mask against the byte-at-a-time definition of RFC 6455 5.3, for every
-// length and alignment around the 8-byte word size, and in pieces.
+// length and alignment around the 8-byte word size, and in pieces; long
+// payloads with each vector width this CPU has, at every cache-line alignment.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include "ws/mask.h"
 
 using wirechat::ws::apply_mask;
+using wirechat::ws::MaskWidth;
 
 namespace {
 
@@ -19,6 +21,12 @@ std::vector<std::uint8_t> pattern_bytes(std::size_t n) {
 
 const std::uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
 
+// What RFC 6455 5.3 says: payload byte i is XORed with key[i % 4].
+std::vector<std::uint8_t> masked_by_definition(std::vector<std::uint8_t> bytes, std::size_t offset) {
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] ^= key[(offset + i) % 4];
+    return bytes;
+}
+
 }  // namespace
 
 TEST_CASE("apply_mask matches the RFC definition for every length, offset and alignment") {
@@ -26,13 +34,36 @@ TEST_CASE("apply_mask matches the RFC definition for every length, offset and al
         for (std::size_t offset = 0; offset < 8; ++offset) {
             for (std::size_t align = 0; align < 8; ++align) {
                 std::vector<std::uint8_t> storage = pattern_bytes(n + align);
-                std::vector<std::uint8_t> expected(storage.begin() + align, storage.end());
-                for (std::size_t i = 0; i < n; ++i) expected[i] ^= key[(offset + i) % 4];
+                const std::vector<std::uint8_t> expected =
+                    masked_by_definition({storage.begin() + std::ptrdiff_t(align), storage.end()}, offset);
                 apply_mask(storage.data() + align, n, key, offset);
                 REQUIRE(std::vector<std::uint8_t>(storage.begin() + align, storage.end()) == expected);
             }
         }
     }
+}
+
+TEST_CASE("long payloads: every vector width the CPU has, every cache-line alignment and key offset") {
+    for (MaskWidth width : {MaskWidth::bytes16, MaskWidth::bytes32, MaskWidth::bytes64}) {
+        if (!wirechat::ws::cpu_has(width)) continue;
+        CAPTURE(int(width));
+        for (std::size_t n : {255, 256, 257, 319, 320, 1000, 16384}) {
+            for (std::size_t offset = 0; offset < 4; ++offset) {
+                for (std::size_t align = 0; align < 64; ++align) {
+                    // alignas so that `align` is the distance past a cache line.
+                    alignas(64) static std::uint8_t storage[16384 + 64 + 64];
+                    const std::vector<std::uint8_t> original = pattern_bytes(n + 64);
+                    std::copy(original.begin(), original.end(), storage + align);
+                    apply_mask(storage + align, n, key, offset, width);
+                    // Masked up to n, and not one byte past it.
+                    std::vector<std::uint8_t> expected = masked_by_definition(pattern_bytes(n), offset);
+                    expected.insert(expected.end(), original.begin() + std::ptrdiff_t(n), original.end());
+                    REQUIRE(std::vector<std::uint8_t>(storage + align, storage + align + n + 64) == expected);
+                }
+            }
+        }
+    }
+    REQUIRE(wirechat::ws::cpu_has(MaskWidth::bytes16));
 }
 
 TEST_CASE("apply_mask in pieces equals one pass, and a second pass restores the data") {
