@@ -41,6 +41,9 @@ options:
   --idle-timeout MS       close keep-alive connections idle this long (default 60000)
   --ping-interval MS      ping WebSockets silent this long (default 30000)
   --pong-timeout MS       drop a pinged WebSocket silent this long (default 10000)
+  --max-pending BYTES     close a chat client with 1008 when this much output
+                          waits for it unsent, the kernel's buffers full: it
+                          stopped reading (default 4194304)
   --trace                 print every connection on stderr as it crosses the
                           wire: HTTP heads, the Sec-WebSocket-Accept
                           computation, one line per WebSocket frame in each
@@ -83,7 +86,8 @@ int milliseconds(std::string_view flag, std::string_view text) {
 
 constexpr std::string_view valued_flags[] = {
     "--host",          "--port",           "--web",          "--max-message",   "--max-body",
-    "--allowed-origin", "--header-timeout", "--idle-timeout", "--ping-interval", "--pong-timeout"};
+    "--allowed-origin", "--header-timeout", "--idle-timeout", "--ping-interval", "--pong-timeout",
+    "--max-pending"};
 
 Options parse(int argc, char** argv) {
     Options options;
@@ -143,6 +147,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--header-timeout") options.header_timeout_ms = milliseconds(arg, value);
         else if (arg == "--idle-timeout") options.idle_timeout_ms = milliseconds(arg, value);
         else if (arg == "--ping-interval") options.ping_interval_ms = milliseconds(arg, value);
+        else if (arg == "--max-pending") options.slow_consumer_bytes = parse_size(arg, value, std::size_t(1) << 31);
         else options.pong_timeout_ms = milliseconds(arg, value);  // --pong-timeout
     }
     struct stat st{};
