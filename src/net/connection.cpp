@@ -270,6 +270,10 @@ void Connection::send_file(int file_fd, std::uint64_t size) {
     schedule_flush();
 }
 
+void Connection::write_now() {
+    if (!closed_ && !in_write_batch_) flush();
+}
+
 void Connection::schedule_flush() {
     if (pending_output() > limits_.high_water) paused_by_output_ = true;
     loop_.run_before_sleep(*this);

@@ -113,6 +113,10 @@ public:
     // Nothing else may be queued until the file is sent: wait for on_drained().
     std::size_t pending_output() const { return output_.size() + (seldom_ ? seldom_->file_left : 0); }
 
+    // Offer what is queued to the kernel now, not with the tick's writes,
+    // for a caller that must know how much the kernel will not take.
+    void write_now();
+
     // Reading stopped because the handler did not consume everything: go on.
     void resume_input();
 

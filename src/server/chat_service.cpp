@@ -113,8 +113,13 @@ void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view 
 }
 
 // A recipient that does not read is closed rather than buffered for: its
-// queue would otherwise grow with every message everyone else sends.
+// queue would otherwise grow with every message everyone else sends. Only
+// what the kernel will not take counts. The loop writes once per tick, so a
+// burst of broadcasts in one tick queues for every recipient, readers or
+// not: such a queue is offered to the kernel before its reader is judged.
 bool ChatService::too_slow(WsSession& session) {
+    if (session.pending_output() <= options_.slow_consumer_bytes) return false;
+    session.write_now();
     if (session.pending_output() <= options_.slow_consumer_bytes) return false;
     session.close(ws::close_code::policy, "too slow: messages were piling up");
     return true;

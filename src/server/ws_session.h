@@ -42,6 +42,7 @@ public:
     // or nullptr without compression.
     ws::Deflater* compressor() const { return endpoint_.compressor(); }
     std::size_t pending_output() const { return connection_.pending_output(); }
+    void write_now() { connection_.write_now(); }
 
     // For services that keep per-session state (the chat's client id).
     std::uint64_t tag = 0;

@@ -3,7 +3,11 @@
 
 #include <boost/json.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <array>
+#include <fstream>
 #include <memory>
 #include <set>
 
@@ -98,6 +102,68 @@ TEST_CASE("200 clients in one room each get every message once, in one order") {
         while (auto m = c->receive(10))
             CHECK(json::parse(m->payload).at("type") != "new_message");
     }
+}
+
+TEST_CASE("a chat client that stops reading is closed with 1008, and the others go on") {
+    const std::size_t max_pending = 256 * 1024;
+    ServerProcess server({"--max-pending", std::to_string(max_pending)});
+    WsClient slow(server.port());
+    next_envelope(slow, "welcome");
+
+    // Five talkers fill the lobby's history: 100 messages of the longest
+    // text, 2000 code points of 4 bytes (U+1F600).
+    std::string text;
+    for (int i = 0; i < 2000; ++i) text += "\xF0\x9F\x98\x80";
+    const std::string envelope = json::serialize(json::object{{"type", "new_message"}, {"payload", text}});
+    std::vector<std::unique_ptr<WsClient>> talkers;
+    for (int i = 0; i < 5; ++i) {
+        talkers.push_back(std::make_unique<WsClient>(server.port()));
+        next_envelope(*talkers.back(), "welcome");
+    }
+    for (auto& talker : talkers)
+        for (int i = 0; i < 20; ++i) talker->send_text(envelope);  // the rate limiter's burst
+    for (auto& talker : talkers)
+        for (int i = 0; i < 100; ++i) next_envelope(*talker, "new_message");
+
+    // The slow client, reading nothing, asks for the lobby again and again:
+    // each `joined` brings the history, about 800 KB. Nothing waits in the
+    // server until the kernel stops taking: the server's send buffer grows
+    // up to tcp_wmem's maximum, the client's receive buffer stays at
+    // tcp_rmem's default. 20 answers must be well over that.
+    auto min_default_max = [](const char* sysctl) {
+        std::array<std::size_t, 3> sizes{};
+        std::ifstream(sysctl) >> sizes[0] >> sizes[1] >> sizes[2];
+        return sizes;
+    };
+    const std::size_t kernel_buffers =
+        min_default_max("/proc/sys/net/ipv4/tcp_wmem")[2] + min_default_max("/proc/sys/net/ipv4/tcp_rmem")[1];
+    const int joins = 20;
+    INFO("kernel buffers " << kernel_buffers << " bytes");
+    REQUIRE(2 * (kernel_buffers + max_pending) < joins * 100 * text.size());
+    for (int i = 0; i < joins; ++i) slow.send_text(R"({"type":"join","payload":"lobby"})");
+
+    // Meanwhile a newcomer talks, and everyone else hears it.
+    WsClient bob(server.port());
+    next_envelope(bob, "welcome");
+    bob.send_text(R"({"type":"new_message","payload":"still here"})");
+    for (auto& talker : talkers) CHECK(next_envelope(*talker, "new_message").at("payload").at("text") == "still here");
+    CHECK(next_envelope(bob, "new_message").at("payload").at("text") == "still here");
+
+    // Reading at last, the slow client gets what was queued before the
+    // server gave up on it, then the close.
+    int broadcasts = 0, answers = 0;
+    while (auto m = slow.receive(3000)) {
+        const auto type = json::parse(m->payload).at("type");
+        if (type == "new_message") ++broadcasts;
+        if (type == "joined") ++answers;
+    }
+    INFO("the slow client got " << broadcasts << " messages and " << answers << " of " << joins << " answers");
+    CHECK(slow.wait_closed());
+    CHECK(slow.close_code == 1008);
+    CHECK(slow.close_reason.find("too slow") != std::string::npos);
+    CHECK(broadcasts == 100);  // before bob's
+    CHECK(answers > 0);
+    CHECK(answers < joins);
 }
 
 TEST_CASE("message ids keep increasing across a server restart") {
