@@ -270,8 +270,11 @@ void Connection::send_file(int file_fd, std::uint64_t size) {
     schedule_flush();
 }
 
+// Only the write. An error, the drained callback and closing wait for the
+// tick's flush() (or epoll's report of the error): the caller may be going
+// through a list that closing this connection would change.
 void Connection::write_now() {
-    if (!closed_ && !in_write_batch_) flush();
+    if (!closing() && !in_write_batch_) write_queue(false);
 }
 
 void Connection::schedule_flush() {
@@ -287,15 +290,16 @@ void Connection::flush() {
     if (drained) after_drain();  // else wait for EPOLLOUT (or closed)
 }
 
-// Returns true once the queue is empty.
-bool Connection::write_queue() {
+// Returns true once the queue is empty. An error other than a full socket
+// closes the connection if `may_close`.
+bool Connection::write_queue(bool may_close) {
     while (!output_.empty()) {
         iovec iov[max_iov];
         int count = output_.gather(iov, max_iov);
         ssize_t n = ::writev(fd_, iov, count);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) finish();
+            if (errno != EAGAIN && errno != EWOULDBLOCK && may_close) finish();
             return false;
         }
         wrote(std::size_t(n));

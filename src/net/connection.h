@@ -114,7 +114,8 @@ public:
     std::size_t pending_output() const { return output_.size() + (seldom_ ? seldom_->file_left : 0); }
 
     // Offer what is queued to the kernel now, not with the tick's writes,
-    // for a caller that must know how much the kernel will not take.
+    // for a caller that must know how much the kernel will not take. Never
+    // closes the connection or calls its handler.
     void write_now();
 
     // Reading stopped because the handler did not consume everything: go on.
@@ -155,7 +156,7 @@ private:
     void deliver(std::span<std::uint8_t> bytes);
     void deliver_held();
     void flush();
-    bool write_queue();
+    bool write_queue(bool may_close = true);
     void wrote(std::size_t n);
     bool write_file();
     void after_drain();

@@ -314,6 +314,11 @@ void WsClient::flush() {
     if (!outgoing_.empty()) socket_.send(std::exchange(outgoing_, {}));
 }
 
+void WsClient::send_texts(std::string_view text, int count) {
+    for (int i = 0; i < count; ++i) endpoint_.send_text(text);
+    flush();
+}
+
 void WsClient::send(wirechat::ws::Opcode op, std::string_view payload) {
     endpoint_.send(op, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
     flush();

@@ -100,6 +100,9 @@ public:
     wirechat::ws::Endpoint& endpoint() { return endpoint_; }
 
     void send_text(std::string_view text) { endpoint_.send_text(text); flush(); }
+    // `count` copies of one text message in one write, so that they reach
+    // the server together.
+    void send_texts(std::string_view text, int count);
     void send(wirechat::ws::Opcode op, std::string_view payload);
     void ping(std::string_view payload);
     void close(std::uint16_t code, std::string_view reason = {});
