@@ -94,6 +94,10 @@ bool cpu_has(MaskWidth width) {
 }
 
 void apply_mask(std::uint8_t* data, std::size_t n, const std::uint8_t key[4], std::size_t key_offset) {
+    if (n < long_payload) {
+        mask_from(data, n, key, key_offset);
+        return;
+    }
     const MaskWidth width = cpu_has(MaskWidth::bytes64)   ? MaskWidth::bytes64
                             : cpu_has(MaskWidth::bytes32) ? MaskWidth::bytes32
                                                           : MaskWidth::bytes16;

@@ -51,14 +51,16 @@ TEST_CASE("long payloads: every vector width the CPU has, every cache-line align
             for (std::size_t offset = 0; offset < 4; ++offset) {
                 for (std::size_t align = 0; align < 64; ++align) {
                     // alignas so that `align` is the distance past a cache line.
-                    alignas(64) static std::uint8_t storage[16384 + 64 + 64];
-                    const std::vector<std::uint8_t> original = pattern_bytes(n + 64);
-                    std::copy(original.begin(), original.end(), storage + align);
+                    alignas(64) static std::uint8_t storage[64 + 16384 + 64];
+                    const std::vector<std::uint8_t> original = pattern_bytes(align + n + 64);
+                    std::copy(original.begin(), original.end(), storage);
                     apply_mask(storage + align, n, key, offset, width);
-                    // Masked up to n, and not one byte past it.
-                    std::vector<std::uint8_t> expected = masked_by_definition(pattern_bytes(n), offset);
-                    expected.insert(expected.end(), original.begin() + std::ptrdiff_t(n), original.end());
-                    REQUIRE(std::vector<std::uint8_t>(storage + align, storage + align + n + 64) == expected);
+                    // Masked from align to align + n, and not one byte around that.
+                    std::vector<std::uint8_t> expected = original;
+                    const std::vector<std::uint8_t> masked = masked_by_definition(
+                        {original.begin() + std::ptrdiff_t(align), original.begin() + std::ptrdiff_t(align + n)}, offset);
+                    std::copy(masked.begin(), masked.end(), expected.begin() + std::ptrdiff_t(align));
+                    REQUIRE(std::vector<std::uint8_t>(storage, storage + original.size()) == expected);
                 }
             }
         }
