@@ -3,8 +3,6 @@
 
 #include <boost/json.hpp>
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <array>
 #include <fstream>
