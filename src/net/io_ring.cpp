@@ -63,16 +63,14 @@ std::unique_ptr<IoRing> IoRing::open(unsigned entries, unsigned completions) {
     // little slower (submit() resubmits what a refusal stopped).
     // (CQSIZE: the completion queue holds `completions`, not twice `entries`.)
     io_uring_params params{};
-    params.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL |
-                   IORING_SETUP_CQSIZE;
-    params.cq_entries = completions;
-    int fd = io_uring_setup(entries, params);
-    if (fd < 0 && errno == EINVAL) {
+    auto setup = [&](unsigned flags) {
         params = {};
-        params.flags = IORING_SETUP_CQSIZE;
+        params.flags = flags | IORING_SETUP_CQSIZE;
         params.cq_entries = completions;
-        fd = io_uring_setup(entries, params);
-    }
+        return io_uring_setup(entries, params);
+    };
+    int fd = setup(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL);
+    if (fd < 0 && errno == EINVAL) fd = setup(0);
     if (fd < 0) return nullptr;
 
     std::unique_ptr<IoRing> ring(new IoRing);
@@ -121,7 +119,7 @@ int IoRing::enter(unsigned to_submit, unsigned wait_for, unsigned flags, const v
 io_uring_sqe* IoRing::next_entry() {
     // Full: make room, and only that. Without GETEVENTS no receive
     // finishes here, in the middle of a tick (see Connection::switch_reads).
-    while (sq_tail_local_ - std::atomic_ref(*sq_head_).load(std::memory_order_acquire) == entries_) {
+    while (unsubmitted() == entries_) {
         std::atomic_ref(*sq_tail_).store(sq_tail_local_, std::memory_order_release);
         if (enter(entries_, 0, 0, nullptr, 0) < 0 && !passing(errno))
             throw std::runtime_error(std::string("io_uring_enter: ") + std::strerror(errno));
@@ -139,9 +137,7 @@ bool IoRing::submit(unsigned wait_for, int timeout_ms) {
     arg.ts = reinterpret_cast<std::uintptr_t>(&timeout);
     bool waited = false;
     for (;;) {
-        // The kernel's head says what it has taken, even from a call that
-        // then failed or was interrupted.
-        const unsigned left = sq_tail_local_ - std::atomic_ref(*sq_head_).load(std::memory_order_acquire);
+        const unsigned left = unsubmitted();
         const bool wait = !waited && ready() < wait_for;
         if (left == 0 && !wait) return true;
         // GETEVENTS even without a wait: with DEFER_TASKRUN, that is when

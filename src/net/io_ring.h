@@ -54,6 +54,11 @@ public:
 
 private:
     IoRing() = default;
+    // Entries handed out that the kernel has not taken yet (its head says
+    // how far it got, even in a call that then failed or was interrupted).
+    unsigned unsubmitted() const {
+        return sq_tail_local_ - std::atomic_ref(*sq_head_).load(std::memory_order_acquire);
+    }
     // Completions in and not walked yet.
     unsigned ready() const {
         return std::atomic_ref(*cq_tail_).load(std::memory_order_acquire) - *cq_head_;
