@@ -320,7 +320,7 @@ TEST_CASE("a write that does not fit the submission's pieces is cut short, as a 
     }
 }
 
-TEST_CASE("a socket forgotten before its writes run is not written; one forgotten in a callback is not told") {
+TEST_CASE("a socket forgotten before its writes run is not written, one forgotten in a callback is not told") {
     Batch b;
     if (!b.batch) return;
     Pair first, second, third;

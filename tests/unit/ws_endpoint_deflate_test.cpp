@@ -216,7 +216,7 @@ TEST_CASE("the inflated size of a fragmented message adds up against max_message
     CHECK(fits.recorder.messages[0] == "binary:" + std::string(limit + 1, 'x'));
 }
 
-TEST_CASE("inflated text is checked as UTF-8; broken DEFLATE is 1007") {
+TEST_CASE("inflated text is checked as UTF-8, broken DEFLATE is 1007") {
     Deflater sender(15, 8, false);
     Server bad_text;
     bad_text.feed(client_frame(Opcode::text, copy(sender.compress(span_of("caf\xc3\x28"))), true, rsv_compressed));
