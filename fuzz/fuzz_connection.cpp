@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/chat.h"
+#include "app/memory_engine.h"
 #include "fuzz_support.h"
 #include "http/request_parser.h"
 #include "ws/close_code.h"
@@ -36,7 +37,8 @@ constexpr std::int64_t now_ms = 1'700'000'000'000;
 class Session final : public ws::EndpointHandler, public ws::ByteSink, public app::Transport {
 public:
     explicit Session(std::optional<ws::EndpointCompression> compression)
-        : chat_(*this, app::ChatOptions{.max_envelope_bytes = 512}, 1),
+        : engine_(options, 1),
+          chat_(*this, engine_, options),
           endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = 4096}, *this, *this,
                     compression) {
         chat_.connect(client, now_ms);
@@ -70,11 +72,15 @@ private:
     void broadcast(std::span<const app::ClientId> to, std::string_view envelope) override {
         for (app::ClientId id : to) send(id, envelope);
     }
+    void end(app::ClientId, std::string_view) override { FUZZ_CHECK(false); }  // memory never fails
+
+    static constexpr app::ChatOptions options{.max_envelope_bytes = 512};
 
     // Destroyed in reverse order: the endpoint (which calls the chat back)
     // is declared last.
     std::vector<std::uint8_t> output_;
     bool closed_ = false;
+    app::MemoryEngine engine_;
     app::Chat chat_;
     ws::Endpoint endpoint_;
 };

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "app/chat.h"
+#include "app/memory_engine.h"
 #include "fuzz_support.h"
 
 using namespace wirechat;
@@ -41,6 +42,7 @@ public:
         FUZZ_CHECK(unique.size() == to.size());
         for (app::ClientId id : to) deliver(id, type);
     }
+    void end(app::ClientId, std::string_view) override { FUZZ_CHECK(false); }  // memory never fails
 
 private:
     void deliver(app::ClientId to, const std::string& type) {
@@ -89,7 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.rate_burst = 4;
     options.rate_per_second = 2;
     options.users_listed = 2;
-    app::Chat chat(transport, options, 1);
+    app::MemoryEngine engine(options, 1);
+    app::Chat chat(transport, engine, options);
 
     std::int64_t now = 1'700'000'000'000;
     std::size_t pos = 0;

@@ -5,7 +5,7 @@
 #   scripts/setup.sh bench   that, plus the benchmark's peers (bench/run.sh)
 set -eu
 
-packages="cmake make g++ pkg-config libssl-dev zlib1g-dev libboost-json1.81-dev"
+packages="cmake make g++ pkg-config libssl-dev zlib1g-dev libboost-json1.81-dev libhiredis-dev"
 # The benchmark's peers and tools: libwebsockets (a C echo server is built
 # against it), nginx and wrk (static GET), perf (profiling), heaptrack
 # (bench/alloc_check.sh), iproute2 (ss: run.sh finds free ports with it).
@@ -19,8 +19,10 @@ fi
 if [ "${1:-}" = test ]; then
     # catch2: unit tests; clang + compiler-rt: libFuzzer targets;
     # python3-websockets: an independent WebSocket client for interop tests;
-    # chromium: the browser test of the chat page.
-    packages="$packages catch2 clang-14 libclang-rt-14-dev python3 python3-websockets chromium"
+    # chromium: the browser test of the chat page; redis-server: the cluster
+    # tests start their own, on a free loopback port with a temporary
+    # directory (they never use the package's service).
+    packages="$packages catch2 clang-14 libclang-rt-14-dev python3 python3-websockets chromium redis-server"
     packages="$packages $bench_packages"
 fi
 

@@ -10,127 +10,141 @@ namespace wirechat::app {
 
 namespace {
 
-// Where every client starts; it is never deleted, even when empty.
+// Where every client starts unless it asks for another room.
 constexpr std::string_view kLobby = "lobby";
+
+constexpr std::string_view kBacklogFull =
+    "the server is waiting for its store and keeps no more envelopes; try again";
 
 }  // namespace
 
-Chat::Chat(Transport& transport, ChatOptions options, std::uint64_t first_message_id)
+Chat::Chat(Transport& transport, Engine& engine, ChatOptions options)
     : transport_(transport),
+      engine_(engine),
       options_(options),
-      next_message_id_(first_message_id),
       reader_(options.max_envelope_bytes, options.max_depth) {
-    rooms_.emplace(std::string(kLobby), Room(std::string(kLobby), options_.history_per_room));
-    // Nobody needs to hear about the empty lobby that was always there.
-    room_list_sent_ = room_list();
+    engine_.attach(*this);
 }
 
-void Chat::connect(ClientId id, std::int64_t now_ms) {
+void Chat::connect(ClientId id, std::int64_t now_ms, const Arrival& arrival) {
     if (clients_.contains(id)) return;
-    Client fresh{next_guest_name(), nullptr, 0, everyone_.size(),
-                 RateLimiter(options_.rate_burst, options_.rate_per_second, now_ms)};
-    Client& client = clients_.emplace(id, std::move(fresh)).first->second;
-    nickname_owners_.emplace(client.nickname, id);
-    everyone_.push_back(id);
-    enter_room(id, client, kLobby);
+    Client& client =
+        clients_.emplace(id, Client{.limiter = RateLimiter(options_.rate_burst, options_.rate_per_second, now_ms)})
+            .first->second;
 
-    scratch_.clear();
-    write_welcome(scratch_, client.nickname, *client.room, options_.users_listed, room_list());
-    transport_.send(id, scratch_);
+    // A bad parameter does not keep the client out: it enters as if it had
+    // not asked, and hears why right after its welcome.
+    std::string_view nickname, room = kLobby;
+    std::optional<std::uint64_t> since;
+    if (arrival.nickname) {
+        const std::string_view trimmed = trim_whitespace(*arrival.nickname);
+        if (std::string problem = nickname_problem(trimmed); problem.empty()) nickname = trimmed;
+        else wait(client, {.code = ErrorCode::bad_nickname, .text = std::move(problem)});
+    }
+    if (arrival.room) {
+        if (is_valid_room_name(*arrival.room, options_.max_room)) room = *arrival.room;
+        else wait(client, {.code = ErrorCode::bad_room, .text = room_problem()});
+    }
+    if (arrival.since) {
+        since = parse_id(*arrival.since, max_since);
+        if (!since) wait(client, {.code = ErrorCode::bad_since, .text = std::string(since_rule)});
+    }
+    client.busy = true;
+    engine_.enter(id, nickname, room, since);
 }
 
 void Chat::receive(ClientId id, std::string_view text, std::int64_t now_ms) {
     const auto found = clients_.find(id);
     if (found == clients_.end()) return;
     Client& client = found->second;
+    if (client.gone || client.ended) return;
 
     // Before anything else, so that even garbage spends the sender's tokens.
     if (!client.limiter.try_take(now_ms)) {
-        refuse(id, ErrorCode::rate_limited, "too many envelopes; slow down");
+        refuse_in_turn(client, id, ErrorCode::rate_limited, "too many envelopes; slow down");
         return;
     }
     const auto decoded = reader_.read(text);
     if (const auto* refusal = std::get_if<Refusal>(&decoded)) {
-        refuse(id, refusal->code, refusal->message);
+        refuse_in_turn(client, id, refusal->code, refusal->message);
         return;
     }
     const Request& request = std::get<Request>(decoded);
-    switch (request.type) {
-    case RequestType::nickname: change_nickname(id, client, request.text); break;
-    case RequestType::new_message: post_message(id, client, request.text, now_ms); break;
-    case RequestType::join: join_room(id, client, request.text); break;
-    case RequestType::rooms: send_rooms(id); break;
+    if (!client.busy) {
+        handle(id, client, request.type, request.text, request.since, now_ms);
+        return;
     }
+    if (backlog_bytes_ + request.text.size() > options_.max_backlog_bytes) {
+        wait(client, {.code = ErrorCode::unavailable, .text = std::string(kBacklogFull)});
+        return;
+    }
+    backlog_bytes_ += request.text.size();
+    wait(client, {.request = request.type, .text = std::string(request.text), .since = request.since,
+                  .now_ms = now_ms});
 }
 
 void Chat::disconnect(ClientId id) {
     const auto found = clients_.find(id);
-    if (found == clients_.end()) return;
+    if (found == clients_.end() || found->second.gone) return;
     Client& client = found->second;
-    leave_room(client);
-    nickname_owners_.erase(client.nickname);
-
-    const ClientId last = everyone_.back();
-    everyone_[client.everyone_slot] = last;
-    clients_.find(last)->second.everyone_slot = client.everyone_slot;
-    everyone_.pop_back();
-
-    clients_.erase(found);
+    if (!client.busy) {
+        forget(id, client, true);
+        return;
+    }
+    // The engine is still working on its request (say, registering its new
+    // nickname): forgetting it now would leave that behind. done() finishes.
+    client.gone = true;
+    ++gone_;
+    if (client.backlog) {
+        for (const Waiting& waiting : *client.backlog)
+            if (waiting.request) backlog_bytes_ -= waiting.text.size();
+        client.backlog.reset();
+    }
 }
 
-void Chat::flush() {
-    for (const std::string& name : presence_due_) {
-        const auto found = rooms_.find(name);
-        if (found == rooms_.end()) continue;  // emptied and deleted since
-        const Room& room = found->second;
+void Chat::handle(ClientId id, Client& client, RequestType type, std::string_view text,
+                  std::optional<std::uint64_t> since, std::int64_t now_ms) {
+    switch (type) {
+    case RequestType::nickname: change_nickname(id, client, text); break;
+    case RequestType::new_message: post_message(id, client, text, now_ms); break;
+    case RequestType::join: join_room(id, client, text, since); break;
+    case RequestType::rooms:
         scratch_.clear();
-        write_presence(scratch_, room, options_.users_listed);
-        transport_.broadcast(room.members(), scratch_);
+        write_rooms(scratch_, engine_.room_list());
+        transport_.send(id, scratch_);
+        break;
     }
-    presence_due_.clear();
+}
 
-    if (!rooms_changed_) return;
-    rooms_changed_ = false;
-    // A client that went to another room and came back within one flush
-    // changed nothing worth telling everyone about.
-    const std::string_view list = room_list();
-    if (list == room_list_sent_) return;
-    room_list_sent_.assign(list);
-    scratch_.clear();
-    write_rooms(scratch_, list);
-    transport_.broadcast(everyone_, scratch_);
+std::string Chat::nickname_problem(std::string_view nickname) const {
+    const std::size_t length = count_code_points(nickname);
+    if (length == 0 || length > options_.max_nickname)
+        return "a nickname is 1 to " + std::to_string(options_.max_nickname) + " characters";
+    if (has_control_character(nickname)) return "a nickname cannot contain control characters";
+    return {};
+}
+
+std::string Chat::room_problem() const {
+    return "a room name is 1 to " + std::to_string(options_.max_room) + " characters of A-Z a-z 0-9 _ -";
 }
 
 void Chat::change_nickname(ClientId id, Client& client, std::string_view requested) {
     const std::string_view nickname = trim_whitespace(requested);
-    const std::size_t length = count_code_points(nickname);
-    if (length == 0 || length > options_.max_nickname) {
-        refuse(id, ErrorCode::bad_nickname,
-               "a nickname is 1 to " + std::to_string(options_.max_nickname) + " characters");
+    if (std::string problem = nickname_problem(nickname); !problem.empty()) {
+        refuse(id, ErrorCode::bad_nickname, problem);
         return;
     }
-    if (has_control_character(nickname)) {
-        refuse(id, ErrorCode::bad_nickname, "a nickname cannot contain control characters");
+    if (nickname == client.nickname) {  // allowed, and answered the same way
+        scratch_.clear();
+        write_nickname(scratch_, client.nickname);
+        transport_.send(id, scratch_);
         return;
     }
-    if (nickname != client.nickname) {
-        if (nickname_owners_.contains(nickname)) {
-            refuse(id, ErrorCode::bad_nickname, "that nickname is taken");
-            return;
-        }
-        nickname_owners_.erase(client.nickname);
-        client.room->rename(client.nickname, nickname);
-        client.nickname.assign(nickname);
-        nickname_owners_.emplace(client.nickname, id);
-        presence_changed(*client.room);
-    }
-    scratch_.clear();
-    write_nickname(scratch_, client.nickname);
-    transport_.send(id, scratch_);
+    client.busy = true;
+    engine_.rename(id, client.nickname, nickname, client.room->name);
 }
 
-void Chat::post_message(ClientId id, Client& client, std::string_view requested,
-                        std::int64_t now_ms) {
+void Chat::post_message(ClientId id, Client& client, std::string_view requested, std::int64_t now_ms) {
     const std::string_view text = trim_whitespace(requested);
     const std::size_t length = count_code_points(text);
     if (length == 0 || length > options_.max_text) {
@@ -138,86 +152,198 @@ void Chat::post_message(ClientId id, Client& client, std::string_view requested,
                "a message is 1 to " + std::to_string(options_.max_text) + " characters");
         return;
     }
-    Room& room = *client.room;
     message_scratch_.clear();
-    write_message(message_scratch_, next_message_id_++, room.name(), client.nickname, text, now_ms);
-    room.history().push(message_scratch_);
-    scratch_.clear();
-    write_new_message(scratch_, message_scratch_);
-    transport_.broadcast(room.members(), scratch_);
+    write_message_tail(message_scratch_, client.room->name, client.nickname, text, now_ms);
+    client.busy = true;
+    engine_.post(id, client.room->name, message_scratch_);
 }
 
-void Chat::join_room(ClientId id, Client& client, std::string_view room_name) {
+void Chat::join_room(ClientId id, Client& client, std::string_view room_name,
+                     std::optional<std::uint64_t> since) {
     if (!is_valid_room_name(room_name, options_.max_room)) {
-        refuse(id, ErrorCode::bad_room,
-               "a room name is 1 to " + std::to_string(options_.max_room) +
-                   " characters of A-Z a-z 0-9 _ -");
+        refuse(id, ErrorCode::bad_room, room_problem());
         return;
     }
-    if (room_name != client.room->name()) {
-        leave_room(client);
-        enter_room(id, client, room_name);
+    client.busy = true;
+    engine_.move(id, client.nickname, client.room->name, room_name, since);
+}
+
+// ---- the engine's answers ------------------------------------------------
+
+void Chat::entered(ClientId id, const Entry& entry) {
+    const auto found = clients_.find(id);
+    if (found == clients_.end()) return;
+    Client& client = found->second;
+    if (client.gone) {
+        // Gone while the engine put it in `entry.room`: take it out again.
+        engine_.leave(id, entry.nickname, entry.room);
+        forget(id, client, false);
+        return;
     }
+    const bool arriving = client.room == nullptr;
+    if (arriving) {
+        client.nickname.assign(entry.nickname);
+        client.everyone_slot = everyone_.add(id);
+    } else {
+        leave_local(client);
+    }
+    enter_local(id, client, entry.room);
+
     scratch_.clear();
-    write_joined(scratch_, *client.room, options_.users_listed);
+    if (arriving) write_welcome(scratch_, entry);
+    else write_joined(scratch_, entry);
     transport_.send(id, scratch_);
+    done(id);
 }
 
-void Chat::send_rooms(ClientId id) {
-    const std::string_view list = room_list();
-    scratch_.clear();
-    write_rooms(scratch_, list);
-    transport_.send(id, scratch_);
+void Chat::renamed(ClientId id, std::string_view nickname) {
+    const auto found = clients_.find(id);
+    if (found == clients_.end()) return;
+    Client& client = found->second;
+    client.nickname.assign(nickname);
+    if (!client.gone) {
+        scratch_.clear();
+        write_nickname(scratch_, nickname);
+        transport_.send(id, scratch_);
+    }
+    done(id);
 }
 
-void Chat::enter_room(ClientId id, Client& client, std::string_view room_name) {
+void Chat::posted(ClientId id) { done(id); }
+
+void Chat::refused(ClientId id, ErrorCode code, std::string_view message) {
+    const auto found = clients_.find(id);
+    if (found == clients_.end()) return;
+    Client& client = found->second;
+    if (!client.gone) refuse(id, code, message);
+    if (client.room == nullptr && !client.gone) {
+        // Its arrival failed: without a welcome there is no chat to stay in.
+        client.busy = false;
+        client.ended = true;
+        if (client.backlog) {
+            for (const Waiting& waiting : *client.backlog)
+                if (waiting.request) backlog_bytes_ -= waiting.text.size();
+            client.backlog.reset();
+        }
+        transport_.end(id, message);
+        return;
+    }
+    done(id);
+}
+
+void Chat::message(std::string_view room, std::string_view message_json) {
+    const auto found = rooms_.find(room);
+    if (found == rooms_.end()) return;
+    scratch_.clear();
+    write_new_message(scratch_, message_json);
+    transport_.broadcast(found->second.members.ids(), scratch_);
+}
+
+void Chat::presence(std::string_view room, const Presence& presence) {
+    const auto found = rooms_.find(room);
+    if (found == rooms_.end()) return;
+    scratch_.clear();
+    write_presence(scratch_, room, presence);
+    transport_.broadcast(found->second.members.ids(), scratch_);
+}
+
+void Chat::rooms_changed(std::string_view rooms_json) {
+    scratch_.clear();
+    write_rooms(scratch_, rooms_json);
+    transport_.broadcast(everyone_.ids(), scratch_);
+}
+
+bool Chat::has_members(std::string_view room) const { return rooms_.find(room) != rooms_.end(); }
+
+void Chat::for_each_member(const std::function<void(std::string_view, std::string_view)>& visit) const {
+    for (const auto& [id, client] : clients_)
+        if (client.room) visit(client.nickname, client.room->name);
+}
+
+// ---- one request at a time per client --------------------------------------
+
+void Chat::refuse_in_turn(Client& client, ClientId id, ErrorCode code, std::string_view message) {
+    if (!client.busy) {
+        refuse(id, code, message);
+        return;
+    }
+    wait(client, {.code = code, .text = std::string(message)});
+}
+
+void Chat::wait(Client& client, Waiting waiting) {
+    if (!client.backlog) client.backlog = std::make_unique<std::vector<Waiting>>();
+    std::vector<Waiting>& backlog = *client.backlog;
+    // A flood of refusals (rate_limited, say) while the client waits takes
+    // one entry, not one per envelope.
+    if (!waiting.request && !backlog.empty()) {
+        Waiting& last = backlog.back();
+        if (!last.request && last.code == waiting.code && last.text == waiting.text) {
+            ++last.count;
+            return;
+        }
+    }
+    backlog.push_back(std::move(waiting));
+}
+
+void Chat::done(ClientId id) {
+    const auto found = clients_.find(id);
+    if (found == clients_.end()) return;
+    Client& client = found->second;
+    client.busy = false;
+    if (client.gone) forget(id, client, true);
+    else proceed(id, client);
+}
+
+// Answers the client's backlog in order, until a request waits for the
+// engine again. The engine may answer inside the call (the memory engine
+// always does), which lands in done() and back here: the flag keeps that
+// from recursing, and this loop goes on instead.
+void Chat::proceed(ClientId id, Client& client) {
+    if (client.proceeding) return;
+    client.proceeding = true;
+    std::size_t next = 0;
+    while (!client.busy && client.backlog && next < client.backlog->size()) {
+        Waiting waiting = std::move((*client.backlog)[next++]);
+        if (!waiting.request) {
+            for (std::uint32_t i = 0; i < waiting.count; ++i) refuse(id, waiting.code, waiting.text);
+            continue;
+        }
+        backlog_bytes_ -= waiting.text.size();
+        handle(id, client, *waiting.request, waiting.text, waiting.since, waiting.now_ms);
+    }
+    if (client.backlog) {
+        client.backlog->erase(client.backlog->begin(), client.backlog->begin() + std::ptrdiff_t(next));
+        if (client.backlog->empty()) client.backlog.reset();
+    }
+    client.proceeding = false;
+}
+
+void Chat::forget(ClientId id, Client& client, bool tell_engine) {
+    if (client.room) {
+        if (tell_engine) engine_.leave(id, client.nickname, client.room->name);
+        leave_local(client);
+        if (const auto moved = everyone_.remove(client.everyone_slot))
+            clients_.find(*moved)->second.everyone_slot = client.everyone_slot;
+    }
+    if (client.gone) --gone_;
+    clients_.erase(id);
+}
+
+// ---- this process's rooms ----------------------------------------------------
+
+void Chat::enter_local(ClientId id, Client& client, std::string_view room_name) {
     auto found = rooms_.find(room_name);
-    if (found == rooms_.end()) {
-        std::string name(room_name);
-        found = rooms_.emplace(name, Room(name, options_.history_per_room)).first;
-    }
-    Room& room = found->second;
-    client.room = &room;
-    client.room_slot = room.add(id, client.nickname);
-    members_changed(room);
+    if (found == rooms_.end()) found = rooms_.emplace(std::string(room_name), LocalRoom{std::string(room_name), {}}).first;
+    client.room = &found->second;
+    client.room_slot = found->second.members.add(id);
 }
 
-void Chat::leave_room(Client& client) {
-    Room& room = *client.room;
-    if (const auto moved = room.remove(client.room_slot, client.nickname)) {
+void Chat::leave_local(Client& client) {
+    LocalRoom& room = *client.room;
+    if (const auto moved = room.members.remove(client.room_slot))
         clients_.find(*moved)->second.room_slot = client.room_slot;
-    }
     client.room = nullptr;
-    members_changed(room);
-    if (room.empty() && room.name() != kLobby) rooms_.erase(rooms_.find(room.name()));
-}
-
-void Chat::presence_changed(const Room& room) {
-    presence_due_.insert(room.name());
-}
-
-void Chat::members_changed(const Room& room) {
-    presence_changed(room);
-    rooms_changed_ = true;
-    room_list_stale_ = true;
-}
-
-std::string_view Chat::room_list() {
-    if (room_list_stale_) {
-        room_list_.clear();
-        write_room_list(room_list_, rooms_);
-        room_list_stale_ = false;
-    }
-    return room_list_;
-}
-
-std::string Chat::next_guest_name() {
-    // A client may have picked "guest-<n>" by hand; skip numbers until free.
-    std::string name;
-    do {
-        name = "guest-" + std::to_string(++guest_counter_);
-    } while (nickname_owners_.contains(name));
-    return name;
+    if (room.members.empty()) rooms_.erase(rooms_.find(room.name));
 }
 
 void Chat::refuse(ClientId id, ErrorCode code, std::string_view message) {

@@ -3,61 +3,94 @@
 // connections, disconnections and the time. docs/protocol.md is the contract
 // it implements.
 //
+// The Chat holds the chat's rules and this process's clients; what all
+// processes of one chat share (nicknames, rooms, ids, history, the messages
+// themselves) it asks of an Engine (app/engine.h), whose answers may come
+// later. Each client has at most one request with the engine: envelopes that
+// arrive meanwhile wait in the client's backlog, in order, so that every
+// client's answers still come in the order of its envelopes. The backlogs
+// of all clients together are bounded (ChatOptions::max_backlog_bytes);
+// past the bound, envelopes are answered with `unavailable` instead of being
+// kept.
+//
 // Built for one room of 10,000: every broadcast is encoded once and handed to
-// the Transport with the room's own member vector as recipients; joining,
-// leaving and renaming are O(1) or O(log n); and presence / rooms-list
-// updates are only marked dirty as things happen and sent by flush(), so a
-// stampede of joins costs one presence per room per flush rather than one
-// per join to every member.
+// the Transport with the room's own member vector as recipients, and joining
+// and leaving are O(1) here.
 //
 // Not thread-safe: one thread (the event loop) drives a Chat.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <set>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "app/chat_options.h"
+#include "app/engine.h"
 #include "app/envelope_reader.h"
+#include "app/member_list.h"
 #include "app/rate_limiter.h"
-#include "app/room.h"
 #include "app/transport.h"
 
 namespace wirechat::app {
 
-class Chat {
+class Chat final : private EngineEvents {
 public:
-    // `first_message_id`: the id of the first message. The server seeds it
-    // from the wall clock so that a restarted server never reuses an id.
-    Chat(Transport& transport, ChatOptions options = {}, std::uint64_t first_message_id = 1);
+    Chat(Transport& transport, Engine& engine, ChatOptions options = {});
 
-    // A client arrived: it gets a guest nickname, enters the lobby and is
-    // sent a welcome. An id that is already connected is ignored.
-    void connect(ClientId id, std::int64_t now_ms);
+    // What a client may ask for in the URL it connects with
+    // (ws://host/?room=dev&since=123&nickname=alice), percent-decoded;
+    // nullopt where it did not ask.
+    struct Arrival {
+        std::optional<std::string_view> nickname, room, since;
+    };
+    // A client arrived: it enters the room it asked for (else the lobby)
+    // under the nickname it asked for when free (else a guest name), and is
+    // sent a welcome; a bad parameter gets an error after it. An id that is
+    // already connected is ignored.
+    void connect(ClientId id, std::int64_t now_ms, const Arrival& arrival = {});
     // One complete text message from the client. Unknown ids are ignored.
     void receive(ClientId id, std::string_view text, std::int64_t now_ms);
     // The client is gone. Unknown ids are ignored.
     void disconnect(ClientId id);
-    // Sends the coalesced updates: at most one presence per room that changed,
-    // then one rooms list to everyone if the list or a count changed.
-    void flush();
+    // Sends the coalesced updates: presence to rooms whose members changed,
+    // and the rooms list to everyone if it changed.
+    void flush() { engine_.flush(); }
 
-    std::size_t client_count() const { return clients_.size(); }
+    std::size_t client_count() const { return clients_.size() - gone_; }
 
 private:
-    struct Client {
-        std::string nickname;
-        Room* room;              // never null while connected
-        std::size_t room_slot;   // this client's index in room->members()
-        std::size_t everyone_slot;
-        RateLimiter limiter;
+    struct LocalRoom {
+        std::string name;
+        MemberList members;  // this process's clients in the room
     };
-
+    // An envelope that arrived while its client waited for the engine: a
+    // request, or a refusal to answer in its turn (`count` identical ones
+    // in a row are kept once).
+    struct Waiting {
+        std::optional<RequestType> request;  // nullopt: a refusal
+        ErrorCode code = ErrorCode::bad_json;
+        std::uint32_t count = 1;
+        std::string text;  // the request's payload, or the refusal's message
+        std::optional<std::uint64_t> since;
+        std::int64_t now_ms = 0;
+    };
+    struct Client {
+        std::string nickname;       // empty until the engine answered the arrival
+        LocalRoom* room = nullptr;  // null until then
+        std::size_t room_slot = 0;
+        std::size_t everyone_slot = 0;
+        RateLimiter limiter;
+        bool busy = false;        // a request is with the engine
+        bool gone = false;        // disconnected while busy: forgotten once answered
+        bool ended = false;       // its arrival was refused; the transport closes it
+        bool proceeding = false;  // proceed() is on the stack
+        std::unique_ptr<std::vector<Waiting>> backlog;  // only while needed
+    };
     // Transparent hashing lets a string_view look up a std::string key.
     struct NameHash {
         using is_transparent = void;
@@ -66,40 +99,50 @@ private:
         }
     };
 
-    void change_nickname(ClientId id, Client& client, std::string_view requested);
-    void post_message(ClientId id, Client& client, std::string_view requested,
-                      std::int64_t now_ms);
-    void join_room(ClientId id, Client& client, std::string_view room_name);
-    void send_rooms(ClientId id);
+    // EngineEvents
+    void entered(ClientId id, const Entry& entry) override;
+    void renamed(ClientId id, std::string_view nickname) override;
+    void posted(ClientId id) override;
+    void refused(ClientId id, ErrorCode code, std::string_view message) override;
+    void message(std::string_view room, std::string_view message_json) override;
+    void presence(std::string_view room, const Presence& presence) override;
+    void rooms_changed(std::string_view rooms_json) override;
+    bool has_members(std::string_view room) const override;
+    void for_each_member(
+        const std::function<void(std::string_view, std::string_view)>& visit) const override;
 
-    void enter_room(ClientId id, Client& client, std::string_view room_name);
-    void leave_room(Client& client);
-    // A name in the room changed: its members get a presence at the next flush.
-    void presence_changed(const Room& room);
-    // Someone entered or left: presence, and the rooms list's counts changed.
-    void members_changed(const Room& room);
-    std::string_view room_list();
-    std::string next_guest_name();
+    void handle(ClientId id, Client& client, RequestType type, std::string_view text,
+                std::optional<std::uint64_t> since, std::int64_t now_ms);
+    void change_nickname(ClientId id, Client& client, std::string_view requested);
+    void post_message(ClientId id, Client& client, std::string_view requested, std::int64_t now_ms);
+    void join_room(ClientId id, Client& client, std::string_view room_name,
+                   std::optional<std::uint64_t> since);
+    // The problem with a nickname, for the error envelope; empty if none.
+    std::string nickname_problem(std::string_view nickname) const;
+    std::string room_problem() const;
+
+    // Answered now, or queued behind the request the client waits for.
+    void refuse_in_turn(Client& client, ClientId id, ErrorCode code, std::string_view message);
+    void wait(Client& client, Waiting waiting);
+    // The engine answered the client's request: on to its backlog.
+    void done(ClientId id);
+    void proceed(ClientId id, Client& client);
+    // Forget the client; `tell_engine`: it leaves its room in the engine too.
+    void forget(ClientId id, Client& client, bool tell_engine);
+
+    void enter_local(ClientId id, Client& client, std::string_view room_name);
+    void leave_local(Client& client);
     void refuse(ClientId id, ErrorCode code, std::string_view message);
 
     Transport& transport_;
+    Engine& engine_;
     ChatOptions options_;
-    std::uint64_t next_message_id_;
-    std::uint64_t guest_counter_ = 0;
 
     std::unordered_map<ClientId, Client> clients_;
-    std::unordered_map<std::string, ClientId, NameHash, std::equal_to<>> nickname_owners_;
-    std::vector<ClientId> everyone_;  // every connected client: the rooms-list audience
-    RoomDirectory rooms_;
-
-    // Coalescing state for flush(): rooms whose members changed, by name
-    // rather than by pointer because a room may be deleted (and even
-    // recreated) before the flush. A set: one presence per room per flush.
-    std::set<std::string, std::less<>> presence_due_;
-    bool rooms_changed_ = false;
-    std::string room_list_;          // cached JSON of the rooms list...
-    bool room_list_stale_ = true;    // ...rebuilt on demand after a change
-    std::string room_list_sent_;     // what flush() last broadcast
+    std::size_t gone_ = 0;  // clients_ kept only until the engine answers
+    std::unordered_map<std::string, LocalRoom, NameHash, std::equal_to<>> rooms_;
+    MemberList everyone_;   // every client in a room: the rooms-list audience
+    std::size_t backlog_bytes_ = 0;  // request text waiting in all backlogs
 
     EnvelopeReader reader_;
     std::string scratch_;            // reused for every outgoing envelope

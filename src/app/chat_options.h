@@ -13,6 +13,9 @@ struct ChatOptions {
     std::size_t max_nickname = 32, max_text = 2000, max_room = 32;   // code points / chars
     double rate_burst = 20, rate_per_second = 10;
     std::size_t users_listed = 200;
+    // Envelopes that wait while their clients' requests are with the engine
+    // (Redis): the total size of their text, over all clients.
+    std::size_t max_backlog_bytes = 4 * 1024 * 1024;
 };
 
 }  // namespace wirechat::app

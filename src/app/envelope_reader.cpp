@@ -64,11 +64,43 @@ std::variant<Request, Refusal> EnvelopeReader::read(std::string_view text) {
     else return Refusal{ErrorCode::unknown_type, "unknown envelope type"};
 
     const json::value* payload = envelope->if_contains("payload");
+    if (request == RequestType::join && payload && payload->is_object()) return read_join(payload->get_object());
     if (!payload || !payload->is_string()) {
-        return Refusal{ErrorCode::bad_envelope, "this envelope's payload must be a string"};
+        return Refusal{ErrorCode::bad_envelope, request == RequestType::join
+                                                    ? "join's payload must be a room name or {\"room\",\"since\"}"
+                                                    : "this envelope's payload must be a string"};
     }
     const json::string& value = payload->get_string();
-    return Request{request, std::string_view(value.data(), value.size())};
+    return Request{request, std::string_view(value.data(), value.size()), std::nullopt};
+}
+
+// {"room":"dev","since":123}: "since" may be left out.
+std::variant<Request, Refusal> EnvelopeReader::read_join(const boost::json::object& payload) {
+    const json::value* room = payload.if_contains("room");
+    if (!room || !room->is_string())
+        return Refusal{ErrorCode::bad_envelope, "join's payload needs a string \"room\""};
+    const json::string& name = room->get_string();
+    Request request{RequestType::join, std::string_view(name.data(), name.size()), std::nullopt};
+    if (const json::value* since = payload.if_contains("since")) {
+        request.since = since_from_json(*since);
+        if (!request.since) return Refusal{ErrorCode::bad_since, since_rule};
+    }
+    return request;
+}
+
+std::optional<std::uint64_t> since_from_json(const boost::json::value& value) {
+    if (value.is_uint64()) {
+        if (value.get_uint64() <= max_since) return value.get_uint64();
+    } else if (value.is_int64()) {
+        if (value.get_int64() >= 0 && std::uint64_t(value.get_int64()) <= max_since)
+            return std::uint64_t(value.get_int64());
+    } else if (value.is_double()) {
+        // 1e3 is the integer 1000 written another way; 1.5 and -1 are not ids.
+        const double number = value.get_double();
+        if (number >= 0 && number <= double(max_since) && number == double(std::uint64_t(number)))
+            return std::uint64_t(number);
+    }
+    return std::nullopt;
 }
 
 }  // namespace wirechat::app

@@ -13,7 +13,9 @@
 #include <boost/json/value.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -28,12 +30,21 @@ struct Request {
     // The payload string (nickname, message text, room name), untrimmed;
     // empty for `rooms`, whose payload is ignored. Valid until the next read().
     std::string_view text;
+    // join only, in its object form {"room":..,"since":N}: recover the
+    // room's messages after id N.
+    std::optional<std::uint64_t> since;
 };
 
 struct Refusal {
     ErrorCode code;
     std::string_view message;  // human readable, static storage
 };
+
+// `since` must be an id a JavaScript number holds exactly: 0 to 2^53 - 1.
+inline constexpr std::uint64_t max_since = (std::uint64_t(1) << 53) - 1;
+inline constexpr std::string_view since_rule = "since is a whole number from 0 to 2^53 - 1";
+// A JSON number that is such an id, or nullopt.
+std::optional<std::uint64_t> since_from_json(const boost::json::value& value);
 
 class EnvelopeReader {
 public:
@@ -42,6 +53,8 @@ public:
     std::variant<Request, Refusal> read(std::string_view text);
 
 private:
+    std::variant<Request, Refusal> read_join(const boost::json::object& payload);
+
     std::size_t max_bytes_;
     std::unique_ptr<unsigned char[]> arena_buffer_;
     boost::json::monotonic_resource arena_;

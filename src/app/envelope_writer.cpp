@@ -8,34 +8,23 @@ namespace wirechat::app {
 
 namespace {
 
-template <class Integer>
-void append_number(std::string& out, Integer number) {
-    char digits[24];
-    const auto result = std::to_chars(digits, digits + sizeof digits, number);
-    out.append(digits, result.ptr);
+// "users":[...],"count":N
+void append_presence(std::string& out, const Presence& presence) {
+    out += "\"users\":";
+    out += presence.users_json;
+    out += ",\"count\":";
+    append_number(out, presence.count);
 }
 
-// "users":[first `limit` names],"count":N
-void append_users(std::string& out, const Room& room, std::size_t limit) {
-    out += "\"users\":[";
-    std::size_t listed = 0;
-    for (const std::string& name : room.nicknames()) {
-        if (listed == limit) break;
-        if (listed++ > 0) out += ',';
-        append_json_string(out, name);
-    }
-    out += "],\"count\":";
-    append_number(out, room.size());
-}
-
-// "history":[oldest,...,newest]
-void append_history(std::string& out, const MessageHistory& history) {
-    out += "\"history\":[";
-    for (std::size_t i = 0; i < history.size(); ++i) {
-        if (i > 0) out += ',';
-        out += history.at(i);
-    }
-    out += ']';
+// "room":..,"users":..,"count":..,"history":[..][,"recovered":..]
+void append_entry(std::string& out, const Entry& entry) {
+    out += "\"room\":";
+    append_json_string(out, entry.room);
+    out += ',';
+    append_presence(out, entry.presence);
+    out += ",\"history\":";
+    out += entry.history_json;
+    if (entry.recovered) out += *entry.recovered ? ",\"recovered\":true" : ",\"recovered\":false";
 }
 
 }  // namespace
@@ -47,10 +36,14 @@ void append_json_string(std::string& out, std::string_view text) {
     while (!serializer.done()) out += serializer.read(chunk, sizeof chunk);
 }
 
-void write_message(std::string& out, std::uint64_t id, std::string_view room,
-                   std::string_view from, std::string_view text, std::int64_t ts_ms) {
-    out += "{\"id\":";
-    append_number(out, id);
+void append_number(std::string& out, std::uint64_t number) {
+    char digits[24];
+    const auto result = std::to_chars(digits, digits + sizeof digits, number);
+    out.append(digits, result.ptr);
+}
+
+void write_message_tail(std::string& out, std::string_view room, std::string_view from,
+                        std::string_view text, std::int64_t ts_ms) {
     out += ",\"room\":";
     append_json_string(out, room);
     out += ",\"from\":";
@@ -58,8 +51,13 @@ void write_message(std::string& out, std::uint64_t id, std::string_view room,
     out += ",\"text\":";
     append_json_string(out, text);
     out += ",\"ts\":";
-    append_number(out, ts_ms);
+    append_number(out, std::uint64_t(ts_ms < 0 ? 0 : ts_ms));
     out += '}';
+}
+
+void write_message_head(std::string& out, std::uint64_t id) {
+    out += "{\"id\":";
+    append_number(out, id);
 }
 
 void write_new_message(std::string& out, std::string_view message_json) {
@@ -68,19 +66,12 @@ void write_new_message(std::string& out, std::string_view message_json) {
     out += '}';
 }
 
-void write_room_list(std::string& out, const RoomDirectory& rooms) {
-    out += '[';
-    bool first = true;
-    for (const auto& [name, room] : rooms) {
-        if (!first) out += ',';
-        first = false;
-        out += "{\"room\":";
-        append_json_string(out, name);
-        out += ",\"users\":";
-        append_number(out, room.size());
-        out += '}';
-    }
-    out += ']';
+void append_room(std::string& out, std::string_view room, std::size_t users) {
+    out += "{\"room\":";
+    append_json_string(out, room);
+    out += ",\"users\":";
+    append_number(out, users);
+    out += '}';
 }
 
 void write_rooms(std::string& out, std::string_view room_list_json) {
@@ -89,36 +80,27 @@ void write_rooms(std::string& out, std::string_view room_list_json) {
     out += '}';
 }
 
-void write_welcome(std::string& out, std::string_view nickname, const Room& room,
-                   std::size_t users_listed, std::string_view room_list_json) {
+void write_welcome(std::string& out, const Entry& entry) {
     out += "{\"type\":\"welcome\",\"payload\":{\"nickname\":";
-    append_json_string(out, nickname);
-    out += ",\"room\":";
-    append_json_string(out, room.name());
+    append_json_string(out, entry.nickname);
     out += ',';
-    append_users(out, room, users_listed);
-    out += ',';
-    append_history(out, room.history());
+    append_entry(out, entry);
     out += ",\"rooms\":";
-    out += room_list_json;
+    out += entry.rooms_json;
     out += "}}";
 }
 
-void write_joined(std::string& out, const Room& room, std::size_t users_listed) {
-    out += "{\"type\":\"joined\",\"payload\":{\"room\":";
-    append_json_string(out, room.name());
-    out += ',';
-    append_users(out, room, users_listed);
-    out += ',';
-    append_history(out, room.history());
+void write_joined(std::string& out, const Entry& entry) {
+    out += "{\"type\":\"joined\",\"payload\":{";
+    append_entry(out, entry);
     out += "}}";
 }
 
-void write_presence(std::string& out, const Room& room, std::size_t users_listed) {
+void write_presence(std::string& out, std::string_view room, const Presence& presence) {
     out += "{\"type\":\"presence\",\"payload\":{\"room\":";
-    append_json_string(out, room.name());
+    append_json_string(out, room);
     out += ',';
-    append_users(out, room, users_listed);
+    append_presence(out, presence);
     out += "}}";
 }
 

@@ -14,33 +14,38 @@
 #include <string>
 #include <string_view>
 
+#include "app/engine.h"
 #include "app/error_code.h"
-#include "app/room.h"
 
 namespace wirechat::app {
 
 // `text` as a quoted, escaped JSON string.
 void append_json_string(std::string& out, std::string_view text);
+// A decimal number.
+void append_number(std::string& out, std::uint64_t number);
 
-// {"id":..,"room":..,"from":..,"text":..,"ts":..}: a new_message payload, as
-// kept in history.
-void write_message(std::string& out, std::uint64_t id, std::string_view room,
-                   std::string_view from, std::string_view text, std::int64_t ts_ms);
+// A new_message payload is {"id":..,"room":..,"from":..,"text":..,"ts":..},
+// written in two parts because the id is given by the engine (in Redis, by a
+// script) after the chat has written the rest:
+//   ,"room":..,"from":..,"text":..,"ts":..}
+void write_message_tail(std::string& out, std::string_view room, std::string_view from,
+                        std::string_view text, std::int64_t ts_ms);
+//   {"id":<id>   (the tail follows)
+void write_message_head(std::string& out, std::uint64_t id);
 // {"type":"new_message","payload":<message_json>}
 void write_new_message(std::string& out, std::string_view message_json);
 
-// [{"room":"lobby","users":3},...] in the directory's (sorted) order.
-void write_room_list(std::string& out, const RoomDirectory& rooms);
+// One entry of the rooms list: {"room":..,"users":N}
+void append_room(std::string& out, std::string_view room, std::size_t users);
 // {"type":"rooms","payload":<room_list_json>}
 void write_rooms(std::string& out, std::string_view room_list_json);
 
-// {"type":"welcome","payload":{"nickname","room","users","count","history","rooms"}}
-void write_welcome(std::string& out, std::string_view nickname, const Room& room,
-                   std::size_t users_listed, std::string_view room_list_json);
-// {"type":"joined","payload":{"room","users","count","history"}}
-void write_joined(std::string& out, const Room& room, std::size_t users_listed);
+// {"type":"welcome","payload":{"nickname","room","users","count","history",["recovered",]"rooms"}}
+void write_welcome(std::string& out, const Entry& entry);
+// {"type":"joined","payload":{"room","users","count","history"[,"recovered"]}}
+void write_joined(std::string& out, const Entry& entry);
 // {"type":"presence","payload":{"room","users","count"}}
-void write_presence(std::string& out, const Room& room, std::size_t users_listed);
+void write_presence(std::string& out, std::string_view room, const Presence& presence);
 // {"type":"nickname","payload":<nickname>}
 void write_nickname(std::string& out, std::string_view nickname);
 // {"type":"error","payload":{"code","message"}}

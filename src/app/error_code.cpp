@@ -12,6 +12,8 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::bad_message: return "bad_message";
     case ErrorCode::bad_room: return "bad_room";
     case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::bad_since: return "bad_since";
+    case ErrorCode::unavailable: return "unavailable";
     }
     return "internal";  // unreachable: every enumerator is handled above
 }

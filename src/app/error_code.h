@@ -15,6 +15,8 @@ enum class ErrorCode {
     bad_message,    // empty or too long after trimming
     bad_room,       // not 1..max_room characters of [A-Za-z0-9_-]
     rate_limited,   // the client's token bucket is empty
+    bad_since,      // `since` is not an integer from 0 to 2^53 - 1
+    unavailable,    // the shared store (Redis) cannot be reached, or is too slow
 };
 
 // The wire spelling, e.g. "bad_json".

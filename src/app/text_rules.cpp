@@ -77,4 +77,16 @@ bool is_valid_room_name(std::string_view name, std::size_t max_length) {
     return true;
 }
 
+std::optional<std::uint64_t> parse_id(std::string_view digits, std::uint64_t max) {
+    if (digits.empty() || digits.size() > 20) return std::nullopt;
+    std::uint64_t value = 0;
+    for (char c : digits) {
+        if (c < '0' || c > '9') return std::nullopt;
+        const std::uint64_t digit = std::uint64_t(c - '0');
+        if (value > (max - digit) / 10) return std::nullopt;
+        value = value * 10 + digit;
+    }
+    return value;
+}
+
 }  // namespace wirechat::app

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace wirechat::app {
@@ -27,5 +29,9 @@ bool has_control_character(std::string_view utf8);
 
 // 1..max_length characters of [A-Za-z0-9_-]: safe in URLs and log lines.
 bool is_valid_room_name(std::string_view name, std::size_t max_length);
+
+// A message id written in decimal digits (as in `?since=123`), at most
+// `max`; nullopt for anything else (signs, spaces, empty, too large).
+std::optional<std::uint64_t> parse_id(std::string_view digits, std::uint64_t max);
 
 }  // namespace wirechat::app

@@ -22,6 +22,10 @@ public:
     // `to` is the chat's own membership list and `envelope` its scratch buffer,
     // both only valid for the duration of the call.
     virtual void broadcast(std::span<const ClientId> to, std::string_view envelope) = 0;
+    // The client cannot be served (its arrival failed: the shared store is
+    // out of reach): close it, telling it to try again later. `reason` is
+    // for humans. Must not call back into the Chat either.
+    virtual void end(ClientId to, std::string_view reason) = 0;
 
 protected:
     ~Transport() = default;

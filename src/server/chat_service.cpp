@@ -5,10 +5,12 @@
 #include <utility>
 #include <vector>
 
+#include "http/query.h"
 #include "server/ws_session.h"
 #include "ws/close_code.h"
 #include "ws/deflate.h"
 #include "ws/frame_writer.h"
+#include "ws/utf8.h"
 
 namespace wirechat::server {
 
@@ -17,11 +19,26 @@ namespace {
 // Presence and room-list updates are coalesced and sent this often.
 constexpr int flush_interval_ms = 200;
 
-// Message ids must keep increasing across restarts (clients de-duplicate by
-// id), and we keep no state on disk. Seeding from the wall clock does it:
-// a later run starts above any id an earlier run could have reached unless
-// that run averaged over 1024 messages per millisecond.
-std::uint64_t first_message_id(std::int64_t wall_ms) { return std::uint64_t(wall_ms) * 1024; }
+// While the engine cannot serve (Redis out of reach), a browser retries.
+const http::Header retry_after[] = {{"Retry-After", "2"}};
+
+// The parameters a client may give in the chat's URL, decoded; nullopt if
+// the query is malformed or a parameter the chat reads is not UTF-8 text.
+std::optional<http::QueryPairs> arrival_query(const http::Request& request) {
+    auto pairs = http::decode_query(request.query);
+    if (!pairs) return std::nullopt;
+    for (const char* name : {"nickname", "room", "since"}) {
+        const std::string* value = http::find_query_value(*pairs, name);
+        if (value && !ws::is_valid_utf8(*value)) return std::nullopt;
+    }
+    return pairs;
+}
+
+std::optional<std::string_view> parameter(const http::QueryPairs& pairs, std::string_view name) {
+    const std::string* value = http::find_query_value(pairs, name);
+    if (!value) return std::nullopt;
+    return *value;
+}
 
 // One broadcast, framed once per way it goes out: plain, and compressed
 // once per compressor its recipients use. The server's compressors keep no
@@ -62,10 +79,15 @@ private:
 
 }  // namespace
 
-ChatService::ChatService(net::EventLoop& loop, const Options& options)
+app::ChatOptions chat_options(const Options& options) {
+    return app::ChatOptions{.history_per_room = options.history};
+}
+
+ChatService::ChatService(net::EventLoop& loop, const Options& options, std::unique_ptr<app::Engine> engine)
     : loop_(loop),
       options_(options),
-      chat_(*this, app::ChatOptions{}, first_message_id(loop.wall_ms())) {
+      engine_(std::move(engine)),
+      chat_(*this, *engine_, chat_options(options)) {
     loop_.timers().arm(flush_timer_, loop_.now_ms() + flush_interval_ms);
 }
 
@@ -76,10 +98,22 @@ void ChatService::on_flush_timer() {
     loop_.timers().arm(flush_timer_, loop_.now_ms() + flush_interval_ms);
 }
 
-void ChatService::opened(WsSession& session) {
+WsService::Refusal ChatService::admit(const http::Request& request) {
+    if (!engine_->available())
+        return {503, "the chat cannot reach its store (Redis); try again shortly", retry_after};
+    if (!arrival_query(request))
+        return {400, "the query string is malformed, or a parameter is not UTF-8 text"};
+    return {};
+}
+
+void ChatService::opened(WsSession& session, const http::Request& request) {
     session.tag = next_id_++;
     sessions_.emplace(session.tag, &session);
-    chat_.connect(session.tag, loop_.wall_ms());
+    const http::QueryPairs pairs = arrival_query(request).value_or(http::QueryPairs{});
+    chat_.connect(session.tag, loop_.wall_ms(),
+                  {.nickname = parameter(pairs, "nickname"),
+                   .room = parameter(pairs, "room"),
+                   .since = parameter(pairs, "since")});
 }
 
 void ChatService::message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) {
@@ -110,6 +144,11 @@ void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view 
         if (it == sessions_.end() || too_slow(*it->second)) continue;
         it->second->send_framed(frames.for_compressor(it->second->compressor()));
     }
+}
+
+void ChatService::end(app::ClientId to, std::string_view reason) {
+    auto it = sessions_.find(to);
+    if (it != sessions_.end()) it->second->close(ws::close_code::internal, reason);
 }
 
 // A recipient that does not read is closed rather than buffered for: its

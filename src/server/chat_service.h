@@ -4,12 +4,17 @@
 // once, and here it is framed once into a shared buffer that every
 // recipient's output queue references, however many recipients there are
 // (once more per window size in use when permessage-deflate is on).
+//
+// The chat's shared state lives in the engine it is given: in memory, or in
+// Redis (app/engine.h).
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <unordered_map>
 
 #include "app/chat.h"
+#include "app/engine.h"
 #include "net/event_loop.h"
 #include "server/options.h"
 #include "server/ws_service.h"
@@ -18,10 +23,11 @@ namespace wirechat::server {
 
 class ChatService final : public WsService, private app::Transport {
 public:
-    ChatService(net::EventLoop& loop, const Options& options);
+    ChatService(net::EventLoop& loop, const Options& options, std::unique_ptr<app::Engine> engine);
     ~ChatService();
 
-    void opened(WsSession& session) override;
+    Refusal admit(const http::Request& request) override;
+    void opened(WsSession& session, const http::Request& request) override;
     void message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) override;
     void closed(WsSession& session) override;
 
@@ -29,16 +35,21 @@ private:
     // app::Transport
     void send(app::ClientId to, std::string_view envelope) override;
     void broadcast(std::span<const app::ClientId> to, std::string_view envelope) override;
+    void end(app::ClientId to, std::string_view reason) override;
 
     bool too_slow(WsSession& session);
     void on_flush_timer();
 
     net::EventLoop& loop_;
     const Options& options_;
+    std::unique_ptr<app::Engine> engine_;
     app::Chat chat_;
     std::unordered_map<app::ClientId, WsSession*> sessions_;
     app::ClientId next_id_ = 1;
     net::Timer flush_timer_{[this] { on_flush_timer(); }};
 };
+
+// The chat's limits as the command line set them.
+app::ChatOptions chat_options(const Options& options);
 
 }  // namespace wirechat::server

@@ -181,6 +181,10 @@ bool HttpSession::upgrade(const http::Request& request) {
         send_error(decision.status, decision.reason, decision.headers);
         return false;
     }
+    if (const WsService::Refusal refusal = route->service.admit(request); refusal.status != 0) {
+        send_error(refusal.status, refusal.reason, refusal.headers);
+        return false;
+    }
     std::string out;
     http::ResponseHead head;
     head.status = 101;
@@ -191,7 +195,7 @@ bool HttpSession::upgrade(const http::Request& request) {
     connection_.loop().timers().cancel(timer_);
     // From here on this session is only waiting to be destroyed.
     connection_.set_handler(std::make_unique<WsSession>(connection_, route->service, server_.options(),
-                                                        server_.compression(decision.deflate),
+                                                        request, server_.compression(decision.deflate),
                                                         std::move(tracer_)));
     return true;
 }

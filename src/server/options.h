@@ -42,6 +42,8 @@ struct Options {
     int ping_interval_ms = 30'000;
     int pong_timeout_ms = 10'000;
     int close_timeout_ms = 5'000;
+    // The chat: the last messages of each room that a newcomer is sent.
+    std::size_t history = 100;
     // A chat client whose unsent output passes this is closed with 1008.
     std::size_t slow_consumer_bytes = 4 * 1024 * 1024;
     // --deflate: agree to permessage-deflate (RFC 7692) when a client offers

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "app/memory_engine.h"
 #include "server/http_session.h"
 
 namespace wirechat::server {
@@ -13,6 +14,16 @@ namespace {
 std::optional<ws::DeflateOptions> deflate_options(const Options& options) {
     if (!options.deflate) return std::nullopt;
     return ws::DeflateOptions{};
+}
+
+// Message ids must keep increasing across restarts (clients de-duplicate by
+// id), and the memory engine keeps no state on disk. Seeding from the wall
+// clock does it: a later run starts above any id an earlier run could have
+// reached unless that run averaged over 1024 messages per millisecond.
+std::uint64_t first_message_id(std::int64_t wall_ms) { return std::uint64_t(wall_ms) * 1024; }
+
+std::unique_ptr<app::Engine> make_engine(net::EventLoop& loop, const Options& options) {
+    return std::make_unique<app::MemoryEngine>(chat_options(options), first_message_id(loop.wall_ms()));
 }
 
 }  // namespace
@@ -29,7 +40,7 @@ Server::Server(net::EventLoop& loop, Options options)
       echo_handshake_{.allowed_origins = options_.allowed_origins,
                       .subprotocols = {},
                       .deflate = deflate_options(options_)},
-      chat_(loop, options_),
+      chat_(loop, options_, make_engine(loop, options_)),
       listener_(loop, options_.host, options_.port, options_.share_port, [this](int fd) { accept(fd); }) {}
 
 Server::~Server() {

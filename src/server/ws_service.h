@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 
+#include "http/request.h"
 #include "ws/frame.h"
 
 namespace wirechat::server {
@@ -12,7 +14,16 @@ class WsSession;
 
 class WsService {
 public:
-    virtual void opened(WsSession& session) {}
+    // Before the 101: a status (and its reason) to refuse the upgrade with,
+    // or 0 to go on.
+    struct Refusal {
+        int status = 0;
+        std::string_view reason;
+        std::span<const http::Header> headers = {};
+    };
+    virtual Refusal admit(const http::Request& request) { return {}; }
+    // After the 101; `request` is the upgrade request.
+    virtual void opened(WsSession& session, const http::Request& request) {}
     virtual void message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) = 0;
     virtual void closed(WsSession& session) {}
 

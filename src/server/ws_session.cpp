@@ -3,7 +3,7 @@
 namespace wirechat::server {
 
 WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options,
-                     std::optional<ws::EndpointCompression> compression,
+                     const http::Request& request, std::optional<ws::EndpointCompression> compression,
                      std::unique_ptr<trace::Tracer> tracer)
     : ProtocolHandler(connection),
       service_(service),
@@ -16,7 +16,7 @@ WsSession::WsSession(net::Connection& connection, WsService& service, const Opti
     // every message (that would be a heap operation per frame): when it
     // fires it looks at when the peer was last heard and sleeps again.
     connection_.loop().timers().arm(timer_, last_heard_ms_ + options_.ping_interval_ms);
-    service_.opened(*this);
+    service_.opened(*this, request);
 }
 
 WsSession::~WsSession() { connection_.loop().timers().cancel(timer_); }

@@ -27,7 +27,9 @@ class WsSession final : public net::ProtocolHandler,
 public:
     // `compression`: permessage-deflate as the handshake agreed it, if at
     // all. `tracer` (null unless --trace) sees every byte read and written.
+    // `request`: the upgrade request, handed to the service.
     WsSession(net::Connection& connection, WsService& service, const Options& options,
+              const http::Request& request,
               std::optional<ws::EndpointCompression> compression = std::nullopt,
               std::unique_ptr<trace::Tracer> tracer = nullptr);
     ~WsSession() override;

@@ -1,4 +1,5 @@
-// A Chat wired to a RecordingTransport, with a clock the test moves by hand.
+// A Chat on a MemoryEngine wired to a RecordingTransport, with a clock the
+// test moves by hand.
 #pragma once
 
 #include <boost/json.hpp>
@@ -8,15 +9,16 @@
 #include <string_view>
 
 #include "app/chat.h"
+#include "app/memory_engine.h"
 #include "app_recording_transport.h"
 
 namespace wirechat::app::testing {
 
 struct ChatFixture {
     explicit ChatFixture(ChatOptions options = {}, std::uint64_t first_id = 1)
-        : chat(transport, options, first_id) {}
+        : engine(options, first_id), chat(transport, engine, options) {}
 
-    void connect(ClientId id) { chat.connect(id, now); }
+    void connect(ClientId id, const Chat::Arrival& arrival = {}) { chat.connect(id, now, arrival); }
     void say(ClientId id, std::string_view type, const boost::json::value& payload) {
         chat.receive(id, envelope(type, payload), now);
     }
@@ -32,6 +34,7 @@ struct ChatFixture {
     }
 
     RecordingTransport transport;
+    MemoryEngine engine;
     Chat chat;
     std::int64_t now = 1'764'000'000'000;
 };

@@ -100,7 +100,7 @@ TEST_CASE("bad_room: names outside [A-Za-z0-9_-]{1,32}") {
     CHECK(f.transport.last_to(1).type() == "joined");
 }
 
-TEST_CASE("an emptied room is deleted with its history; the lobby never is") {
+TEST_CASE("an emptied room is deleted with its history, the lobby never is") {
     ChatFixture f;
     f.connect(1);
     f.say(1, "new_message", "lobby memory");

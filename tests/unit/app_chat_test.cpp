@@ -99,7 +99,7 @@ TEST_CASE("nickname: control characters are refused") {
     CHECK(nickname_in(f.echo_of(1, "x")) == "guest-1");
 }
 
-TEST_CASE("nickname: a name in use by another client is taken; one's own is not") {
+TEST_CASE("nickname: a name in use by another client is taken, one's own is not") {
     ChatFixture f;
     f.connect(1);
     f.connect(2);
@@ -234,7 +234,7 @@ TEST_CASE("every error code goes to the sender only and changes nothing") {
     CHECK(f.chat.client_count() == 2);
 }
 
-TEST_CASE("rate_limited: a burst of 20, then 10 per second; every envelope counts") {
+TEST_CASE("rate_limited: a burst of 20, then 10 per second, every envelope counts") {
     ChatFixture f;
     f.connect(1);
     f.connect(2);

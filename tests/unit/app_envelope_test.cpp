@@ -121,9 +121,10 @@ TEST_CASE("append_json_string escapes what JSON requires") {
     CHECK(out == "\"" + big + "\"");
 }
 
-TEST_CASE("write_message and write_new_message build the documented shape") {
+TEST_CASE("a message's head and tail and write_new_message build the documented shape") {
     std::string message;
-    write_message(message, 42, "lobby", "al\"ice", "<b>hi</b>", 1764000000000);
+    write_message_head(message, 42);
+    write_message_tail(message, "lobby", "al\"ice", "<b>hi</b>", 1764000000000);
     std::string out;
     write_new_message(out, message);
     const json::value v = json::parse(out);
@@ -149,44 +150,82 @@ TEST_CASE("write_error names the code") {
     CHECK(error_code_name(ErrorCode::bad_nickname) == "bad_nickname");
     CHECK(error_code_name(ErrorCode::bad_message) == "bad_message");
     CHECK(error_code_name(ErrorCode::bad_room) == "bad_room");
+    CHECK(error_code_name(ErrorCode::rate_limited) == "rate_limited");
+    CHECK(error_code_name(ErrorCode::bad_since) == "bad_since");
+    CHECK(error_code_name(ErrorCode::unavailable) == "unavailable");
 }
 
-TEST_CASE("room envelopes list sorted users up to the limit, with the true count") {
-    Room room("dev", 10);
-    room.add(1, "carol");
-    room.add(2, "alice");
-    room.add(3, "bob");
-    room.history().push(R"({"id":1})");
-    room.history().push(R"({"id":2})");
-
+TEST_CASE("room envelopes splice in what the engine prepared") {
+    const Presence presence{R"(["alice","bob"])", 3};
     std::string out;
-    write_presence(out, room, 2);
+    write_presence(out, "dev", presence);
     CHECK(json::parse(out) == json::parse(
         R"({"type":"presence","payload":{"room":"dev","users":["alice","bob"],"count":3}})"));
 
-    out.clear();
-    write_joined(out, room, 200);
-    CHECK(json::parse(out) == json::parse(R"({"type":"joined","payload":{"room":"dev",
-        "users":["alice","bob","carol"],"count":3,"history":[{"id":1},{"id":2}]}})"));
-
-    RoomDirectory rooms;
-    rooms.emplace("lobby", Room("lobby", 1));
-    rooms.emplace("dev", Room("dev", 1));
-    rooms.at("dev").add(9, "x");
-    std::string list;
-    write_room_list(list, rooms);
-    CHECK(json::parse(list) == json::parse(R"([{"room":"dev","users":1},{"room":"lobby","users":0}])"));
+    std::string list = "[";
+    append_room(list, "dev", 1);
+    list += ',';
+    append_room(list, "lo\"bby", 0);
+    list += ']';
+    CHECK(json::parse(list) == json::parse(R"([{"room":"dev","users":1},{"room":"lo\"bby","users":0}])"));
     out.clear();
     write_rooms(out, list);
     CHECK(json::parse(out).at("payload") == json::parse(list));
 
+    Entry entry{.nickname = "alice",
+                .room = "dev",
+                .presence = presence,
+                .history_json = R"([{"id":1},{"id":2}])",
+                .recovered = std::nullopt,
+                .rooms_json = list};
     out.clear();
-    write_welcome(out, "alice", room, 200, list);
+    write_joined(out, entry);
+    CHECK(json::parse(out) == json::parse(R"({"type":"joined","payload":{"room":"dev",
+        "users":["alice","bob"],"count":3,"history":[{"id":1},{"id":2}]}})"));
+    out.clear();
+    write_welcome(out, entry);
     CHECK(json::parse(out) == json::parse(R"({"type":"welcome","payload":{"nickname":"alice",
-        "room":"dev","users":["alice","bob","carol"],"count":3,
-        "history":[{"id":1},{"id":2}],"rooms":[{"room":"dev","users":1},{"room":"lobby","users":0}]}})"));
+        "room":"dev","users":["alice","bob"],"count":3,
+        "history":[{"id":1},{"id":2}],"rooms":[{"room":"dev","users":1},{"room":"lo\"bby","users":0}]}})"));
+
+    // With a `since`, both say whether history is exactly what was missed.
+    entry.recovered = true;
+    out.clear();
+    write_joined(out, entry);
+    CHECK(json::parse(out).at("payload").at("recovered") == true);
+    entry.recovered = false;
+    out.clear();
+    write_welcome(out, entry);
+    CHECK(json::parse(out).at("payload").at("recovered") == false);
 
     out.clear();
     write_nickname(out, "alice");
     CHECK(json::parse(out) == json::parse(R"({"type":"nickname","payload":"alice"})"));
+}
+
+TEST_CASE("join also takes {room, since}, since is an integer from 0 to 2^53 - 1") {
+    EnvelopeReader reader(16 * 1024, 16);
+    Request r = request_of(reader, R"({"type":"join","payload":{"room":"dev","since":123}})");
+    CHECK(r.type == RequestType::join);
+    CHECK(r.text == "dev");
+    CHECK(r.since == 123u);
+    r = request_of(reader, R"({"type":"join","payload":{"room":"dev"}})");
+    CHECK(r.text == "dev");
+    CHECK_FALSE(r.since);
+    CHECK(request_of(reader, R"({"type":"join","payload":"dev"})").since == std::nullopt);
+    CHECK(request_of(reader, R"({"type":"join","payload":{"room":"a","since":0}})").since == 0u);
+    CHECK(request_of(reader, R"({"type":"join","payload":{"room":"a","since":9007199254740991}})").since ==
+          9007199254740991u);
+    CHECK(request_of(reader, R"({"type":"join","payload":{"room":"a","since":1e3}})").since == 1000u);
+
+    for (const char* since : {"-1", "9007199254740992", "18446744073709551615", "1.5", "\"12\"", "null",
+                              "true", "[1]", "-0.5", "1e300"}) {
+        INFO(since);
+        CHECK(refusal_of(reader, std::string(R"({"type":"join","payload":{"room":"a","since":)") + since +
+                                     "}}") == ErrorCode::bad_since);
+    }
+    CHECK(refusal_of(reader, R"({"type":"join","payload":{"since":1}})") == ErrorCode::bad_envelope);
+    CHECK(refusal_of(reader, R"({"type":"join","payload":{"room":7}})") == ErrorCode::bad_envelope);
+    // Only join has an object form.
+    CHECK(refusal_of(reader, R"({"type":"nickname","payload":{"room":"dev"}})") == ErrorCode::bad_envelope);
 }

@@ -36,6 +36,7 @@ public:
     void broadcast(std::span<const ClientId> to, std::string_view envelope) override {
         log.push_back({true, {to.begin(), to.end()}, std::string(envelope)});
     }
+    void end(ClientId to, std::string_view reason) override { ended.emplace_back(to, reason); }
 
     // Everything `id` received (sends and broadcasts), oldest first.
     std::vector<Delivery> received_by(ClientId id) const {
@@ -63,6 +64,7 @@ public:
     void clear() { log.clear(); }
 
     std::vector<Delivery> log;
+    std::vector<std::pair<ClientId, std::string>> ended;
 };
 
 // {"type":..,"payload":..} as the client would send it.
