@@ -8,10 +8,16 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <sys/stat.h>
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "cluster/redis_url.h"
 #include "net/event_loop.h"
 #include "net/signals.h"
 #include "server/server.h"
@@ -51,8 +57,21 @@ options:
   --trace=full            the same, with a hex dump of every frame
   --deflate               compress WebSocket messages (permessage-deflate) with
                           clients that offer it; off by default
+  --history N             messages of each room a newcomer is sent, and kept
+                          for clients that come back (default 100)
+  --redis URL             share the chat with every wirechat process using
+                          the same Redis: redis://[[USER]:PASSWORD@]HOST:PORT[/DB]
+                          (the host is resolved once, at start). Without it
+                          the chat lives in this process's memory
+  --redis-prefix TEXT     start of every key and channel (default wirechat:),
+                          so that several chats can share one Redis
+  --redis-timeout MS      a Redis that does not answer within MS is taken for
+                          gone: the connections are opened again (default 3000)
+  --history-ttl SECONDS   with --redis, a room's history is dropped this long
+                          after its last message (default 604800, a week)
   --reuse-port            let several wirechat processes share the port
-                          (SO_REUSEPORT); each has its own chat state
+                          (SO_REUSEPORT); with --redis they are one chat,
+                          without it each has a chat of its own
   --no-io-uring           read and write each socket with its own system call
                           (read, writev), as strace then shows them; by
                           default io_uring receives from the sockets and
@@ -64,7 +83,9 @@ options:
 
 On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
 gracefully: no new connections, responses in flight finish, WebSockets get a
-1001 close.
+1001 close. With --redis the server starts even when Redis is out of reach:
+it serves pages and /echo, refuses chat connections with 503 until Redis
+answers, and says on stderr what it is waiting for.
 )";
 
 struct UsageError {
@@ -87,11 +108,29 @@ int milliseconds(std::string_view flag, std::string_view text) {
 constexpr std::string_view valued_flags[] = {
     "--host",          "--port",           "--web",          "--max-message",   "--max-body",
     "--allowed-origin", "--header-timeout", "--idle-timeout", "--ping-interval", "--pong-timeout",
-    "--max-pending"};
+    "--max-pending",   "--history",        "--redis",        "--redis-prefix",  "--redis-timeout",
+    "--history-ttl"};
+
+// The host of a --redis URL as a numeric address: resolved here, once, so
+// that reconnecting never blocks the loop on a name lookup.
+std::string resolve(const std::string& host) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (const int error = getaddrinfo(host.c_str(), nullptr, &hints, &found); error != 0)
+        throw UsageError{"--redis: cannot resolve '" + host + "': " + gai_strerror(error)};
+    char address[INET6_ADDRSTRLEN] = "";
+    getnameinfo(found->ai_addr, found->ai_addrlen, address, sizeof address, nullptr, 0, NI_NUMERICHOST);
+    freeaddrinfo(found);
+    return address;
+}
 
 Options parse(int argc, char** argv) {
     Options options;
     options.web_dir = WIRECHAT_DEFAULT_WEB_DIR;
+    wirechat::cluster::RedisOptions redis;
+    std::optional<std::string> redis_url;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -148,11 +187,24 @@ Options parse(int argc, char** argv) {
         else if (arg == "--idle-timeout") options.idle_timeout_ms = milliseconds(arg, value);
         else if (arg == "--ping-interval") options.ping_interval_ms = milliseconds(arg, value);
         else if (arg == "--max-pending") options.slow_consumer_bytes = parse_size(arg, value, std::size_t(1) << 31);
+        else if (arg == "--history") options.history = parse_size(arg, value, 100'000);
+        else if (arg == "--redis") redis_url = value;
+        else if (arg == "--redis-prefix") redis.prefix = value;
+        else if (arg == "--redis-timeout") redis.timeout_ms = milliseconds(arg, value);
+        else if (arg == "--history-ttl") redis.history_ttl_s = int(parse_size(arg, value, 10 * 365 * 24 * 3600));
         else options.pong_timeout_ms = milliseconds(arg, value);  // --pong-timeout
     }
     struct stat st{};
     if (stat(options.web_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw UsageError{"--web: '" + options.web_dir + "' is not a directory"};
+    if (redis_url) {
+        std::string error;
+        const auto url = wirechat::cluster::parse_redis_url(*redis_url, error);
+        if (!url) throw UsageError{"--redis: " + error + ", got '" + *redis_url + "'"};
+        redis.target = {.address = resolve(url->host), .port = url->port, .user = url->user,
+                         .password = url->password, .db = url->db};
+        options.redis = std::move(redis);
+    }
     return options;
 }
 

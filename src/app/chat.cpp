@@ -255,9 +255,21 @@ void Chat::rooms_changed(std::string_view rooms_json) {
 
 bool Chat::has_members(std::string_view room) const { return rooms_.find(room) != rooms_.end(); }
 
-void Chat::for_each_member(const std::function<void(std::string_view, std::string_view)>& visit) const {
+void Chat::for_each_member(
+    const std::function<void(ClientId, std::string_view, std::string_view)>& visit) const {
     for (const auto& [id, client] : clients_)
-        if (client.room) visit(client.nickname, client.room->name);
+        if (client.room) visit(id, client.nickname, client.room->name);
+}
+
+void Chat::reassigned(ClientId id, std::string_view from, std::string_view to) {
+    const auto found = clients_.find(id);
+    // Renamed again meanwhile: that rename stands.
+    if (found == clients_.end() || found->second.nickname != from) return;
+    found->second.nickname.assign(to);
+    if (found->second.gone) return;
+    scratch_.clear();
+    write_nickname(scratch_, to);
+    transport_.send(id, scratch_);
 }
 
 // ---- one request at a time per client --------------------------------------

@@ -38,16 +38,17 @@
 
 namespace wirechat::app {
 
+// What a client may ask for in the URL it connects with
+// (ws://host/?room=dev&since=123&nickname=alice), percent-decoded;
+// nullopt where it did not ask.
+struct Arrival {
+    std::optional<std::string_view> nickname = {}, room = {}, since = {};
+};
+
 class Chat final : private EngineEvents {
 public:
     Chat(Transport& transport, Engine& engine, ChatOptions options = {});
 
-    // What a client may ask for in the URL it connects with
-    // (ws://host/?room=dev&since=123&nickname=alice), percent-decoded;
-    // nullopt where it did not ask.
-    struct Arrival {
-        std::optional<std::string_view> nickname, room, since;
-    };
     // A client arrived: it enters the room it asked for (else the lobby)
     // under the nickname it asked for when free (else a guest name), and is
     // sent a welcome; a bad parameter gets an error after it. An id that is
@@ -60,6 +61,8 @@ public:
     // Sends the coalesced updates: presence to rooms whose members changed,
     // and the rooms list to everyone if it changed.
     void flush() { engine_.flush(); }
+    // Every client is gone and the process stops: see Engine::shut_down().
+    void shut_down(std::function<void()> done) { engine_.shut_down(std::move(done)); }
 
     std::size_t client_count() const { return clients_.size() - gone_; }
 
@@ -72,15 +75,15 @@ private:
     // request, or a refusal to answer in its turn (`count` identical ones
     // in a row are kept once).
     struct Waiting {
-        std::optional<RequestType> request;  // nullopt: a refusal
+        std::optional<RequestType> request = {};  // nullopt: a refusal
         ErrorCode code = ErrorCode::bad_json;
         std::uint32_t count = 1;
-        std::string text;  // the request's payload, or the refusal's message
-        std::optional<std::uint64_t> since;
+        std::string text = {};  // the request's payload, or the refusal's message
+        std::optional<std::uint64_t> since = {};
         std::int64_t now_ms = 0;
     };
     struct Client {
-        std::string nickname;       // empty until the engine answered the arrival
+        std::string nickname = {};  // empty until the engine answered the arrival
         LocalRoom* room = nullptr;  // null until then
         std::size_t room_slot = 0;
         std::size_t everyone_slot = 0;
@@ -89,7 +92,7 @@ private:
         bool gone = false;        // disconnected while busy: forgotten once answered
         bool ended = false;       // its arrival was refused; the transport closes it
         bool proceeding = false;  // proceed() is on the stack
-        std::unique_ptr<std::vector<Waiting>> backlog;  // only while needed
+        std::unique_ptr<std::vector<Waiting>> backlog = {};  // only while needed
     };
     // Transparent hashing lets a string_view look up a std::string key.
     struct NameHash {
@@ -109,7 +112,8 @@ private:
     void rooms_changed(std::string_view rooms_json) override;
     bool has_members(std::string_view room) const override;
     void for_each_member(
-        const std::function<void(std::string_view, std::string_view)>& visit) const override;
+        const std::function<void(ClientId, std::string_view, std::string_view)>& visit) const override;
+    void reassigned(ClientId id, std::string_view from, std::string_view to) override;
 
     void handle(ClientId id, Client& client, RequestType type, std::string_view text,
                 std::optional<std::uint64_t> since, std::int64_t now_ms);

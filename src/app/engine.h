@@ -76,10 +76,14 @@ public:
     // Whether any client of this process is in `room` (so that the engine
     // need not fetch what nobody here would be sent).
     virtual bool has_members(std::string_view room) const = 0;
-    // Every client of this process that is in a room: `visit(nickname,
+    // Every client of this process that is in a room: `visit(id, nickname,
     // room)` for each (a Redis engine registers them again after an outage).
     virtual void for_each_member(
-        const std::function<void(std::string_view nickname, std::string_view room)>& visit) const = 0;
+        const std::function<void(ClientId id, std::string_view nickname, std::string_view room)>& visit)
+        const = 0;
+    // Unasked: the client's nickname is now `to`. After an outage, another
+    // process's client had taken `from`, so this one was given a guest name.
+    virtual void reassigned(ClientId id, std::string_view from, std::string_view to) = 0;
 
 protected:
     ~EngineEvents() = default;
@@ -118,6 +122,10 @@ public:
     // Called every flush interval: report what changed since the last call,
     // through presence() and rooms_changed().
     virtual void flush() = 0;
+    // The process is stopping, its clients gone: finish what is shared (a
+    // Redis engine takes this node out at once, rather than letting the
+    // others find it dead), then call `done`, from inside the call or later.
+    virtual void shut_down(std::function<void()> done) = 0;
 };
 
 }  // namespace wirechat::app

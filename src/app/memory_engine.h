@@ -42,6 +42,7 @@ public:
     void leave(ClientId id, std::string_view nickname, std::string_view room) override;
     std::string_view room_list() override;
     void flush() override;
+    void shut_down(std::function<void()> done) override { done(); }
 
 private:
     struct Room {

@@ -4,29 +4,25 @@
 
 namespace wirechat::http {
 
-namespace {
-
-bool decode_into(std::string& out, std::string_view text) {
-    out.clear();
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+    std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
-        if (c == '+') {
+        if (c == '+' && plus_is_space) {
             out += ' ';
         } else if (c != '%') {
             out += c;
         } else {
-            if (i + 2 >= text.size()) return false;
+            if (i + 2 >= text.size()) return std::nullopt;
             const int high = hex_value(text[i + 1]), low = hex_value(text[i + 2]);
-            if (high < 0 || low < 0) return false;
+            if (high < 0 || low < 0) return std::nullopt;
             out += char(high * 16 + low);
             i += 2;
         }
     }
-    return true;
+    return out;
 }
-
-}  // namespace
 
 std::optional<QueryPairs> decode_query(std::string_view query) {
     QueryPairs pairs;
@@ -36,9 +32,10 @@ std::optional<QueryPairs> decode_query(std::string_view query) {
         query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
         if (piece.empty()) continue;
         const std::size_t eq = piece.find('=');
-        auto& [name, value] = pairs.emplace_back();
-        if (!decode_into(name, piece.substr(0, eq))) return std::nullopt;
-        if (eq != std::string_view::npos && !decode_into(value, piece.substr(eq + 1))) return std::nullopt;
+        auto name = percent_decode(piece.substr(0, eq), true);
+        auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : piece.substr(eq + 1), true);
+        if (!name || !value) return std::nullopt;
+        pairs.emplace_back(std::move(*name), std::move(*value));
     }
     return pairs;
 }

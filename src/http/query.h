@@ -20,6 +20,11 @@ using QueryPairs = std::vector<std::pair<std::string, std::string>>;
 // whether they are text is the caller's question.
 std::optional<QueryPairs> decode_query(std::string_view query);
 
+// `text` with its percent-escapes decoded (and '+' as a space if
+// `plus_is_space`, as in a query); nullopt if a '%' is not followed by two
+// hexadecimal digits.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
 // The value of the first pair named `name`, or nullptr.
 const std::string* find_query_value(const QueryPairs& pairs, std::string_view name);
 

@@ -30,6 +30,8 @@ public:
     void opened(WsSession& session, const http::Request& request) override;
     void message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) override;
     void closed(WsSession& session) override;
+    // Every session is gone: let the engine say goodbye, then `done`.
+    void shut_down(std::function<void()> done) { chat_.shut_down(std::move(done)); }
 
 private:
     // app::Transport

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/redis_engine.h"
 #include "trace/style.h"
 
 namespace wirechat::server {
@@ -44,6 +45,10 @@ struct Options {
     int close_timeout_ms = 5'000;
     // The chat: the last messages of each room that a newcomer is sent.
     std::size_t history = 100;
+    // --redis: the chat is shared, through this Redis, with every other
+    // wirechat process using it (and the same prefix). Without it the chat
+    // lives in this process's memory.
+    std::optional<cluster::RedisOptions> redis;
     // A chat client whose unsent output passes this is closed with 1008.
     std::size_t slow_consumer_bytes = 4 * 1024 * 1024;
     // --deflate: agree to permessage-deflate (RFC 7692) when a client offers

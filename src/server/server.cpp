@@ -23,6 +23,7 @@ std::optional<ws::DeflateOptions> deflate_options(const Options& options) {
 std::uint64_t first_message_id(std::int64_t wall_ms) { return std::uint64_t(wall_ms) * 1024; }
 
 std::unique_ptr<app::Engine> make_engine(net::EventLoop& loop, const Options& options) {
+    if (options.redis) return std::make_unique<cluster::RedisEngine>(loop, chat_options(options), *options.redis);
     return std::make_unique<app::MemoryEngine>(chat_options(options), first_message_id(loop.wall_ms()));
 }
 
@@ -118,8 +119,12 @@ void Server::shut_down() {
     stop_if_idle();
 }
 
+// Once every connection is gone, the chat says goodbye to what it shares
+// (Redis), then the loop stops; the grace timer still bounds the whole.
 void Server::stop_if_idle() {
-    if (connections_.empty()) loop_.stop();
+    if (!connections_.empty() || engine_stopping_) return;
+    engine_stopping_ = true;
+    chat_.shut_down([this] { loop_.stop(); });
 }
 
 }  // namespace wirechat::server

@@ -73,6 +73,7 @@ private:
     net::Listener listener_;
     net::Timer grace_timer_{[this] { loop_.stop(); }};
     bool shutting_down_ = false;
+    bool engine_stopping_ = false;
     trace::FileSink trace_sink_{stderr};
     std::uint64_t connections_accepted_ = 0;
 };

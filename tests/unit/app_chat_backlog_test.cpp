@@ -56,6 +56,7 @@ public:
     }
     std::string_view room_list() override { return memory.room_list(); }
     void flush() override { memory.flush(); }
+    void shut_down(std::function<void()> done) override { memory.shut_down(std::move(done)); }
 
     // Lets the oldest waiting request through; false if none waits.
     bool release() {

@@ -18,7 +18,7 @@ struct ChatFixture {
     explicit ChatFixture(ChatOptions options = {}, std::uint64_t first_id = 1)
         : engine(options, first_id), chat(transport, engine, options) {}
 
-    void connect(ClientId id, const Chat::Arrival& arrival = {}) { chat.connect(id, now, arrival); }
+    void connect(ClientId id, const Arrival& arrival = {}) { chat.connect(id, now, arrival); }
     void say(ClientId id, std::string_view type, const boost::json::value& payload) {
         chat.receive(id, envelope(type, payload), now);
     }

@@ -35,7 +35,7 @@ std::uint64_t say_many(ChatFixture& f, ClientId id, int first, int count) {
     std::uint64_t last = 0;
     for (int i = first; i < first + count; ++i) {
         f.now += 1'000;
-        last = id_of(f.echo_of(id, "m" + std::to_string(i)));
+        last = id_of(f.echo_of(id, std::string("m").append(std::to_string(i))));
     }
     return last;
 }
