@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -141,15 +142,42 @@ int ServerProcess::terminate(int timeout_ms) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-Exit run_to_exit(std::vector<std::string> args) {
-    args.insert(args.begin(), WIRECHAT_BINARY);
+void ServerProcess::kill_hard() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+// Asks with an upgrade whose query is malformed: a server that can serve
+// the chat answers 400 (the query is judged after the store), one that
+// cannot yet answers 503. Nothing is registered either way.
+bool ServerProcess::wait_until_chat_ready(int timeout_ms) const {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    do {
+        Socket probe(port_);
+        probe.send("GET /?%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        const auto response = read_response(probe);
+        if (response && response->status == 400) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (remaining_ms(deadline) > 0);
+    return false;
+}
+
+namespace {
+
+// Runs `args` (a full path first) to its exit, within 5 s: its status, and
+// what it wrote on `captured` (STDOUT_FILENO or STDERR_FILENO; the other
+// goes to /dev/null).
+Exit run_capturing(std::vector<std::string> args, int captured) {
     int err[2];
     if (pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
     pid_t pid = fork();
     if (pid == 0) {
-        dup2(err[1], STDERR_FILENO);
         int null = open("/dev/null", O_WRONLY);
-        dup2(null, STDOUT_FILENO);
+        dup2(null, captured == STDOUT_FILENO ? STDERR_FILENO : STDOUT_FILENO);
+        dup2(err[1], captured);
         auto argv = argv_of(args);
         execv(argv[0], argv.data());
         _exit(127);
@@ -170,6 +198,92 @@ Exit run_to_exit(std::vector<std::string> args) {
     if (remaining_ms(deadline) == 0) kill(pid, SIGKILL);
     waitpid(pid, &status, 0);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+std::uint16_t free_loopback_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof addr;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size) != 0)
+        throw std::runtime_error("no free port");
+    close(fd);
+    return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+Exit run_to_exit(std::vector<std::string> args) {
+    args.insert(args.begin(), WIRECHAT_BINARY);
+    return run_capturing(std::move(args), STDERR_FILENO);
+}
+
+// ---- redis-server ------------------------------------------------------------
+
+RedisServer::RedisServer() {
+    char dir[] = "/tmp/wirechat-redis.XXXXXX";
+    if (!mkdtemp(dir)) throw std::runtime_error("mkdtemp");
+    dir_ = dir;
+    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+        port_ = free_loopback_port();
+        try {
+            start();
+        } catch (const std::runtime_error&) {
+            if (attempt == 4) throw;  // someone took the port meanwhile: another
+        }
+    }
+}
+
+RedisServer::~RedisServer() {
+    kill_hard();
+    std::filesystem::remove_all(dir_);
+}
+
+std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+
+void RedisServer::start() {
+    std::vector<std::string> args = {"/usr/bin/redis-server", "--port", std::to_string(port_),
+                                     "--bind", "127.0.0.1", "--dir", dir_, "--save", "",
+                                     "--appendonly", "yes", "--appendfsync", "always",
+                                     "--logfile", dir_ + "/redis.log"};
+    pid_ = fork();
+    if (pid_ == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        auto argv = argv_of(args);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (remaining_ms(deadline) > 0) {
+        if (cli({"PING"}).starts_with("PONG")) return;
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) break;  // it could not start
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill_hard();
+    throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) +
+                             " (is Debian's redis-server installed? scripts/setup.sh test)");
+}
+
+void RedisServer::stop() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+void RedisServer::kill_hard() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+}
+
+std::string RedisServer::cli(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"/usr/bin/redis-cli", "-p", std::to_string(port_)});
+    return run_capturing(std::move(args), STDOUT_FILENO).output;
 }
 
 // ---- sockets ---------------------------------------------------------------

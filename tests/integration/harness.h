@@ -34,6 +34,12 @@ public:
     long cpu_ticks() const;
     // SIGTERM and wait; returns the exit status (or -1 on a timeout).
     int terminate(int timeout_ms = 5000);
+    // SIGKILL and wait: the server dies without a goodbye.
+    void kill_hard();
+    // With --redis the server listens before it has reached Redis, and
+    // refuses chat upgrades with 503 until then: wait (at most timeout_ms)
+    // until it would take one. True once it would.
+    bool wait_until_chat_ready(int timeout_ms = 10000) const;
 
 private:
     pid_t pid_ = -1;
@@ -45,9 +51,37 @@ private:
 std::string web_dir();
 struct Exit {
     int status;
-    std::string stderr_text;
+    std::string output;  // what it wrote (run_to_exit: on stderr)
 };
 Exit run_to_exit(std::vector<std::string> args);
+
+// A real redis-server of our own (Debian's package, never its service), on
+// a free loopback port, with a temporary directory that goes with it. The
+// data is kept in an append-only file synced on every write, so that
+// restart() comes back with everything, as a Redis configured to keep its
+// data does.
+class RedisServer {
+public:
+    RedisServer();
+    ~RedisServer();
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    std::uint16_t port() const { return port_; }
+    // redis://127.0.0.1:PORT, for --redis.
+    std::string url() const;
+    bool running() const { return pid_ > 0; }
+    void stop();       // SIGTERM and wait
+    void kill_hard();  // SIGKILL and wait
+    void start();      // again, on the same port and directory
+    // redis-cli -p PORT <args>: what it printed.
+    std::string cli(std::vector<std::string> args) const;
+
+private:
+    std::string dir_;
+    std::uint16_t port_ = 0;
+    pid_t pid_ = -1;
+};
 
 class Socket {
 public:

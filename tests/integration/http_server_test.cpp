@@ -357,15 +357,15 @@ TEST_CASE("command-line errors are one line on stderr and a non-zero exit") {
     ServerProcess server;
     auto in_use = harness::run_to_exit({"--host", "127.0.0.1", "--port", std::to_string(server.port()), "--web", harness::web_dir()});
     CHECK(in_use.status != 0);
-    CHECK(in_use.stderr_text.find("Address already in use") != std::string::npos);
-    CHECK(std::count(in_use.stderr_text.begin(), in_use.stderr_text.end(), '\n') == 1);
+    CHECK(in_use.output.find("Address already in use") != std::string::npos);
+    CHECK(std::count(in_use.output.begin(), in_use.output.end(), '\n') == 1);
     auto unknown = harness::run_to_exit({"--frobnicate"});
     CHECK(unknown.status != 0);
-    CHECK(unknown.stderr_text == "wirechat: unknown option --frobnicate (see --help)\n");
+    CHECK(unknown.output == "wirechat: unknown option --frobnicate (see --help)\n");
     auto no_web = harness::run_to_exit({"--web", "/nonexistent"});
     CHECK(no_web.status != 0);
-    CHECK(no_web.stderr_text.find("/nonexistent") != std::string::npos);
-    CHECK(std::count(no_web.stderr_text.begin(), no_web.stderr_text.end(), '\n') == 1);
+    CHECK(no_web.output.find("/nonexistent") != std::string::npos);
+    CHECK(std::count(no_web.output.begin(), no_web.output.end(), '\n') == 1);
     auto help = harness::run_to_exit({"--help"});
     CHECK(help.status == 0);
 }
