@@ -32,7 +32,7 @@ struct Request {
     std::string_view text;
     // join only, in its object form {"room":..,"since":N}: recover the
     // room's messages after id N.
-    std::optional<std::uint64_t> since;
+    std::optional<std::uint64_t> since = {};
 };
 
 struct Refusal {

@@ -83,9 +83,9 @@ RedisEngine::RedisEngine(net::EventLoop& loop, app::ChatOptions chat, RedisOptio
       listed_(decimal(chat.users_listed)),
       ttl_(decimal(std::uint64_t(options_.history_ttl_s))),
       node_ttl_(decimal(std::uint64_t(options_.node_ttl_ms))),
-      commands_(loop, options_.target, options_.timeout_ms,
+      commands_(loop, options_.target, "wirechat-" + node_ + "-commands", options_.timeout_ms,
                 {[this] { link_ready(); }, [this](std::string_view why) { link_lost(why); }}),
-      subscription_(loop, options_.target, options_.timeout_ms,
+      subscription_(loop, options_.target, "wirechat-" + node_ + "-subscription", options_.timeout_ms,
                     {[this] { link_ready(); }, [this](std::string_view why) { link_lost(why); }}),
       recent_(recent_kept) {
     connect();
@@ -135,7 +135,7 @@ void RedisEngine::link_lost(std::string_view why) {
     const int delay = std::min(last_retry_ms, first_retry_ms << std::min(attempt_, 6));
     const int jittered = delay / 2 + int(std::random_device{}() % unsigned(delay / 2 + 1));
     ++attempt_;
-    log(std::string(was_serving ? "lost " : "") + std::string(why) + "; retrying in " +
+    log(std::string(why) + (was_serving ? "; no longer serving" : "") + "; retrying in " +
         std::to_string(jittered) + " ms");
     loop_.timers().arm(reconnect_timer_, loop_.now_ms() + jittered);
 }

@@ -22,8 +22,9 @@ std::string error_of(const redisReply* reply) {
 
 }  // namespace
 
-RedisLink::RedisLink(net::EventLoop& loop, const RedisTarget& target, int timeout_ms, Listener listener)
-    : loop_(loop), target_(target), timeout_ms_(timeout_ms), listener_(std::move(listener)) {}
+RedisLink::RedisLink(net::EventLoop& loop, const RedisTarget& target, std::string name, int timeout_ms,
+                     Listener listener)
+    : loop_(loop), target_(target), name_(std::move(name)), timeout_ms_(timeout_ms), listener_(std::move(listener)) {}
 
 RedisLink::~RedisLink() {
     disconnect();
@@ -81,6 +82,8 @@ void RedisLink::connect() {
         const std::string_view args[] = {"SELECT", db};
         command(args, fail_unless_ok("SELECT"));
     }
+    const std::string_view setname[] = {"CLIENT", "SETNAME", name_};
+    command(setname, fail_unless_ok("CLIENT SETNAME"));
     const std::string_view ping[] = {"PING"};
     command(ping, [this](const redisReply* reply) {
         if (!reply || reply->type == REDIS_REPLY_ERROR) return;  // lost, or a failed AUTH says why

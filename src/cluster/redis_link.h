@@ -48,7 +48,9 @@ public:
         std::function<void(std::string_view why)> lost;
     };
 
-    RedisLink(net::EventLoop& loop, const RedisTarget& target, int timeout_ms, Listener listener);
+    // `name` is what CLIENT LIST shows for the connection.
+    RedisLink(net::EventLoop& loop, const RedisTarget& target, std::string name, int timeout_ms,
+              Listener listener);
     ~RedisLink();
     RedisLink(const RedisLink&) = delete;
     RedisLink& operator=(const RedisLink&) = delete;
@@ -87,6 +89,7 @@ private:
 
     net::EventLoop& loop_;
     RedisTarget target_;
+    std::string name_;
     int timeout_ms_;
     Listener listener_;
     redisAsyncContext* context_ = nullptr;

@@ -247,7 +247,7 @@ void RedisServer::start() {
     std::vector<std::string> args = {"/usr/bin/redis-server", "--port", std::to_string(port_),
                                      "--bind", "127.0.0.1", "--dir", dir_, "--save", "",
                                      "--appendonly", "yes", "--appendfsync", "always",
-                                     "--logfile", dir_ + "/redis.log"};
+                                     "--logfile", dir_ + "/redis.log", "--enable-debug-command", "local"};
     pid_ = fork();
     if (pid_ == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
