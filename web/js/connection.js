@@ -1,29 +1,29 @@
 // The WebSocket to the chat server, kept alive across drops.
 //
-// Knows envelopes (JSON objects) but not what they mean. It reconnects with exponential
-// backoff plus jitter, so a restarted server is not hit by every browser at the same instant,
-// and it re-sends the "sticky" envelopes (our confirmed nickname and room) after each
-// reconnect: the server forgets a connection's state when the connection dies.
+// Knows envelopes (JSON objects) but hardly what they mean: only that `welcome` is the first
+// envelope of every connection and the one that makes it usable. It reconnects with
+// exponential backoff plus jitter, so a restarted server is not hit by every browser at the
+// same instant. The address is asked for again before every attempt, because it carries where
+// the page wants to be back (room, last message it has, nickname), which changes as it chats:
+// the server forgets a connection's state when the connection dies.
 
 const FIRST_DELAY_MS = 250;
 const MAX_DELAY_MS = 8000;
 
 export class Connection {
   /**
-   * @param {string} url  ws:// or wss:// address of the chat endpoint
+   * @param {() => string} address  the ws:// or wss:// URL to open next (called per attempt)
    * @param {{onState: (state: 'connecting'|'connected'|'reconnecting') => void,
    *          onEnvelope: (envelope: {type: string, payload: any}) => void}} handlers
    */
-  constructor(url, handlers) {
-    this.url = url;
+  constructor(address, handlers) {
+    this.address = address;
     this.handlers = handlers;
     this.socket = null;
+    this.welcomed = false;  // the current socket has had its welcome
     this.attempt = 0;
     this.everConnected = false;
     this.timer = null;
-    // type -> payload; Map keeps insertion order, so the nickname is restored before the room
-    // and the messages a user sends after reconnecting carry the restored name.
-    this.sticky = new Map();
   }
 
   start() {
@@ -36,38 +36,23 @@ export class Connection {
     });
   }
 
+  /** True once the server has welcomed this connection, until it drops. */
   get connected() {
-    return this.socket !== null && this.socket.readyState === WebSocket.OPEN;
+    return this.welcomed && this.socket !== null && this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Sends one envelope now; returns false (and sends nothing) while disconnected. */
+  /** Sends one envelope now; returns false (and sends nothing) while not connected. */
   send(type, payload) {
     if (!this.connected) return false;
     this.socket.send(JSON.stringify(payload === undefined ? { type } : { type, payload }));
     return true;
   }
 
-  /** Remembers an envelope to replay after every reconnect (the latest per type wins). */
-  remember(type, payload) {
-    this.sticky.delete(type);
-    this.sticky.set(type, payload);
-  }
-
-  /** The payload remembered for `type`, or undefined. */
-  remembered(type) {
-    return this.sticky.get(type);
-  }
-
   open() {
     this.timer = null;
-    const socket = new WebSocket(this.url);
+    const socket = new WebSocket(this.address());
     this.socket = socket;
-    socket.addEventListener('open', () => {
-      this.attempt = 0;
-      this.everConnected = true;
-      for (const [type, payload] of this.sticky) this.send(type, payload);
-      this.handlers.onState('connected');
-    });
+    this.welcomed = false;
     socket.addEventListener('message', (event) => {
       if (typeof event.data !== 'string') return;  // the chat protocol is text-only
       let envelope;
@@ -76,14 +61,26 @@ export class Connection {
       } catch {
         return;  // a server bug must not take the page down with it
       }
-      if (envelope !== null && typeof envelope === 'object' && typeof envelope.type === 'string') {
-        this.handlers.onEnvelope(envelope);
+      if (envelope === null || typeof envelope !== 'object' || typeof envelope.type !== 'string') {
+        return;
       }
+      const welcome = envelope.type === 'welcome' && !this.welcomed;
+      // Only a welcome proves the server can serve us: an upgrade alone does not (a server
+      // that lost its store says `unavailable` and closes), so only it ends the backoff.
+      if (welcome) {
+        this.welcomed = true;
+        this.attempt = 0;
+        this.everConnected = true;
+      }
+      this.handlers.onEnvelope(envelope);
+      // Told after the welcome is shown, so "connected" never shows the previous room.
+      if (welcome) this.handlers.onState('connected');
     });
     // 'error' is always followed by 'close', so reconnecting is handled in one place.
     socket.addEventListener('close', () => {
       if (this.socket !== socket) return;
       this.socket = null;
+      this.welcomed = false;
       this.handlers.onState(this.everConnected ? 'reconnecting' : 'connecting');
       this.schedule();
     });

@@ -4,54 +4,65 @@
 // The server is the authority: nothing is shown as sent until it comes back as a
 // new_message, and the message field is only emptied then. A refused or lost message
 // therefore stays in the field, ready to be edited or re-sent.
+//
+// Every connection, first or not, asks in its address to be put back where the page was: its
+// room, the id of the newest message it shows of that room (`since`), and its nickname. The
+// welcome then answers in one step; with `recovered` true its history is exactly what we
+// missed, so each message is shown once and none is missing, whichever server we land on.
 
 import { Connection } from './connection.js';
 import { MessageList } from './message_list.js';
 import { View } from './view.js';
-import { describeError } from './errors.js';
+import { describeError, describeRenamed } from './errors.js';
 
 // Survives a reload but not closing the tab, and is per tab: two tabs are two chatters.
 const SAVED_NICKNAME = 'wirechat.nickname';
 const SAVED_ROOM = 'wirechat.room';
 // After a dropped connection the server may still hold our old connection (and its name)
-// for a moment, so a refused restore is retried a few times before the user is told.
+// for a moment, so a name the welcome did not give back is asked for again a few times
+// before the user is told.
 const NICKNAME_RESTORE_TRIES = 3;
 const NICKNAME_RETRY_MS = 1000;
 const MAX_COMPOSER_HEIGHT_PX = 160;
+// Errors that never answer a new_message. `unavailable` may answer one, but the message may
+// still have been stored: then its copy comes later and is the confirmation, as usual.
+const NOT_ABOUT_A_MESSAGE = new Set(['bad_nickname', 'bad_room', 'bad_since', 'unavailable']);
 
 const messageField = document.getElementById('message');
 const nicknameField = document.getElementById('nickname');
 const roomField = document.getElementById('room');
 
 const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-const connection = new Connection(`${scheme}//${location.host}`, {
-  onState: handleState,
+const connection = new Connection(chatAddress, {
+  onState: (state) => view.showConnectionState(state),
   onEnvelope: handleEnvelope,
 });
-const view = new View({ onJoin: (room) => connection.send('join', room) });
+const view = new View({ onJoin: (name) => connection.send('join', name) });
 const messages = new MessageList(document.getElementById('messages'));
 
-let nickname = '';
-let room = '';
+let nickname = '';  // the name the server knows us by, as shown
+// The name the user chose (and the server confirmed): asked back on every connection.
+let chosenNickname = sessionStorage.getItem(SAVED_NICKNAME) || null;
+let room = '';      // the room shown
 let presence = { users: [], count: 0 };
 let awaitingEcho = null;       // trimmed text of the last message we sent
-let restoringRoom = null;      // room we are re-joining after (re)connecting
-let restoringNickname = null;  // { name, triesLeft, fallback } while re-claiming our nickname
+let asked = { room: null, since: null, nickname: null };  // the current address's parameters
+let restoringNickname = null;  // { name, triesLeft, fallback, timer } while re-claiming our name
 
-const savedNickname = sessionStorage.getItem(SAVED_NICKNAME);
-const savedRoom = sessionStorage.getItem(SAVED_ROOM);
-if (savedNickname) connection.remember('nickname', savedNickname);
-if (savedRoom) connection.remember('join', savedRoom);
-
-function handleState(state) {
-  view.showConnectionState(state);
-  if (state !== 'connected') return;
-  // The connection has just replayed its sticky envelopes; expect their answers.
-  const name = connection.remembered('nickname');
-  restoringNickname = name === undefined
-    ? null
-    : { name, triesLeft: NICKNAME_RESTORE_TRIES, fallback: null };
-  restoringRoom = connection.remembered('join') ?? null;
+/** The chat's address for the next connection attempt: where we are, as far as we know. */
+function chatAddress() {
+  const wantedRoom = room || sessionStorage.getItem(SAVED_ROOM) || null;
+  // The list holds this room's messages up to its newest without a gap (history, then every
+  // live message), so its last id is exactly where the server should go on from.
+  const since = room === '' ? null : messages.lastId();
+  const name = chosenNickname ?? (nickname || null);
+  asked = { room: wantedRoom, since, nickname: name };
+  const params = new URLSearchParams();
+  if (wantedRoom !== null) params.set('room', wantedRoom);
+  if (since !== null) params.set('since', String(since));
+  if (name !== null) params.set('nickname', name);
+  const query = params.toString();
+  return `${scheme}//${location.host}/${query === '' ? '' : `?${query}`}`;
 }
 
 function handleEnvelope({ type, payload }) {
@@ -59,6 +70,7 @@ function handleEnvelope({ type, payload }) {
     case 'welcome': return onWelcome(payload);
     case 'joined': return onJoined(payload);
     case 'nickname': return onNickname(payload);
+    case 'renamed': return onRenamed(payload?.to);
     case 'new_message': return onNewMessage(payload);
     case 'presence': return onPresence(payload);
     case 'rooms': return view.showRooms(payload);
@@ -68,47 +80,102 @@ function handleEnvelope({ type, payload }) {
 }
 
 function onWelcome(welcome) {
-  if (typeof welcome?.nickname === 'string') {
-    // The server's guest name only matters if our own name cannot be restored; showing it
-    // in the meantime would flip our messages to "not ours" for a moment.
-    if (restoringNickname === null) setNickname(welcome.nickname);
-    else restoringNickname.fallback = welcome.nickname;
+  // A new connection: nothing asked on the old one will be answered.
+  stopRestoringNickname();
+  const given = welcome?.nickname;
+  if (typeof given === 'string') {
+    if (asked.nickname !== null && asked.nickname === chosenNickname && given !== asked.nickname) {
+      // Most likely our previous connection still holds the name: ask again shortly. The
+      // guest name only matters if ours cannot be restored; showing it in the meantime would
+      // flip our messages to "not ours" for a moment.
+      restoringNickname = { name: asked.nickname, triesLeft: NICKNAME_RESTORE_TRIES,
+        fallback: given, timer: null };
+      retryNicknameLater();
+    } else {
+      setNickname(given);
+    }
   }
   view.showRooms(welcome?.rooms);
-  // When a join is on its way, the welcome's room would only flash by: keep showing ours.
-  if (restoringRoom !== null && restoringRoom !== welcome?.room) return;
-  enterRoom(welcome);
+  enterRoom(welcome, asked.since !== null && welcome?.room === asked.room);
 }
 
 function onJoined(joined) {
-  restoringRoom = null;
   if (typeof joined?.room !== 'string') return;
-  enterRoom(joined);
+  enterRoom(joined, false);
   if (roomField.value.trim() === joined.room) roomField.value = '';
 }
 
-function enterRoom({ room: newRoom, users, count, history }) {
-  if (typeof newRoom !== 'string') return;
+/**
+ * Shows a `welcome` or `joined`. `continuing`: we gave `since`, asking the server to go on
+ * from the newest message shown of this room.
+ */
+function enterRoom(entry, continuing) {
+  if (typeof entry?.room !== 'string') return;
+  const { room: newRoom, users, count, history, recovered } = entry;
+  const list = Array.isArray(history) ? history : [];
+  let added;
   if (newRoom !== room) {
     messages.clear();
     room = newRoom;
     view.showRoom(room);
     messages.setEmptyText(`No messages in #${room} yet. Say hello!`);
-    // Re-joined explicitly after every reconnect, even the lobby: the answer's history then
-    // overlaps what is on screen, which the message list de-duplicates.
     sessionStorage.setItem(SAVED_ROOM, room);
-    connection.remember('join', room);
+    added = messages.add(list, nickname);
+  } else if (recovered === true || (recovered === undefined && !continuing)) {
+    // Exactly what we missed; or, not asked with `since` (joining the room we are in), the
+    // room's last messages, which overlap what is shown: the list shows each id once.
+    added = messages.add(list, nickname);
+  } else {
+    // The server could not vouch for what came after our newest message (recovered false,
+    // or our `since` was refused): its history is the room's latest, and what we show
+    // beyond it might sit next to a hole. Show what the server has.
+    added = messages.replace(list, nickname);
   }
-  messages.add(Array.isArray(history) ? history : [], nickname);
+  confirmEcho(added);
   onPresence({ room: newRoom, users, count });
+}
+
+function requestNickname(name) {
+  return connection.send('nickname', name);
+}
+
+function retryNicknameLater() {
+  const restore = restoringNickname;
+  clearTimeout(restore.timer);
+  restore.timer = setTimeout(() => {
+    // Restored, given up, or a new connection started over meanwhile.
+    if (restoringNickname === restore) requestNickname(restore.name);
+  }, NICKNAME_RETRY_MS);
+}
+
+function stopRestoringNickname() {
+  if (restoringNickname !== null) clearTimeout(restoringNickname.timer);
+  restoringNickname = null;
 }
 
 function onNickname(name) {
   if (typeof name !== 'string') return;
-  restoringNickname = null;
-  setNickname(name);
+  stopRestoringNickname();
+  chosenNickname = name;
   sessionStorage.setItem(SAVED_NICKNAME, name);
-  connection.remember('nickname', name);
+  setNickname(name);
+}
+
+/** The servers lost their store for a while, and someone else took our name meanwhile. */
+function onRenamed(name) {
+  if (typeof name !== 'string') return;
+  if (restoringNickname !== null) {
+    restoringNickname.fallback = name;  // the guest name we were holding is the one renamed
+    return;
+  }
+  const previous = nickname;
+  if (name === previous) return;
+  // The name is someone else's now: asking for it on every reconnect would only bring
+  // another guest name each time.
+  chosenNickname = null;
+  sessionStorage.removeItem(SAVED_NICKNAME);
+  setNickname(name);
+  view.showAlert(describeRenamed(previous, name));
 }
 
 function setNickname(name) {
@@ -127,29 +194,37 @@ function onPresence(update) {
 function onNewMessage(message) {
   if (message?.room !== room) return;
   messages.add([message], nickname);
-  if (message.from === nickname && message.text === awaitingEcho) {
-    awaitingEcho = null;
-    // Only now is the text safe; and only if the user has not started on the next one.
-    if (messageField.value.trim() === message.text) {
-      messageField.value = '';
-      fitComposer();
-    }
+  confirmEcho([message]);
+}
+
+/** Our last message is safe once it has come back: live, or in the history of a reconnect. */
+function confirmEcho(arrived) {
+  if (awaitingEcho === null) return;
+  // While our name is being restored, the server knows us by the guest name.
+  const ours = (from) => from === nickname || from === restoringNickname?.fallback;
+  if (!arrived.some((message) => ours(message.from) && message.text === awaitingEcho)) return;
+  // Only now is the text safe; and only if the user has not started on the next one.
+  if (messageField.value.trim() === awaitingEcho) {
+    messageField.value = '';
+    fitComposer();
   }
+  awaitingEcho = null;
 }
 
 function onError(error) {
-  if (error?.code === 'bad_nickname' && restoringNickname !== null
-      && restoringNickname.triesLeft > 0) {
-    restoringNickname.triesLeft -= 1;
-    const { name } = restoringNickname;
-    setTimeout(() => connection.send('nickname', name), NICKNAME_RETRY_MS);
-    return;
+  const code = error?.code;
+  if (code === 'bad_nickname' && restoringNickname !== null) {
+    if (restoringNickname.triesLeft > 0) {
+      restoringNickname.triesLeft -= 1;
+      retryNicknameLater();
+      return;
+    }
+    setNickname(restoringNickname.fallback);
+    stopRestoringNickname();
   }
-  if (error?.code === 'bad_nickname' && restoringNickname !== null) {
-    if (restoringNickname.fallback !== null) setNickname(restoringNickname.fallback);
-    restoringNickname = null;
-  }
-  awaitingEcho = null;
+  // The connection's first step failed: it closes, and we try again by ourselves.
+  if (code === 'unavailable' && !connection.connected) return;
+  if (!NOT_ABOUT_A_MESSAGE.has(code)) awaitingEcho = null;
   view.showAlert(describeError(error));
 }
 
@@ -184,7 +259,7 @@ document.getElementById('nickname-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const name = nicknameField.value.trim();
   if (name === '' || name === nickname) return;
-  if (connection.send('nickname', name)) nicknameField.blur();
+  if (requestNickname(name)) nicknameField.blur();
 });
 // Leaving the field without applying puts the confirmed name back, so it never lies
 // (moving to its own "Set" button is applying, not leaving).

@@ -1,8 +1,10 @@
 // The conversation: an ordered, duplicate-free list of messages in the DOM.
 //
-// Messages can arrive twice (the history of `welcome` and of `joined` overlap after a
-// reconnect or a reload), so every id is remembered and rendered once. Ids only grow, so
-// the list is kept sorted by id: history older than what is shown is inserted in place.
+// Messages can arrive twice (a `joined` for the room we are in repeats its history; a server
+// bug must not show a message twice either), so every id is remembered and rendered once.
+// Ids only grow, so the list is kept sorted by id: history older than what is shown is
+// inserted in place, and the last item is the newest message, the one a reconnect asks
+// the server to continue from.
 // Text is only ever set with textContent: a message is data, never markup.
 
 const GROUP_WINDOW_MS = 5 * 60 * 1000;  // same sender within 5 minutes reads as one block
@@ -28,6 +30,30 @@ export class MessageList {
   clear() {
     this.ids.clear();
     this.element.replaceChildren();
+  }
+
+  /** The id of the newest message shown, or null when none is. */
+  lastId() {
+    const last = this.element.lastElementChild;
+    return last === null ? null : Number(last.dataset.id);
+  }
+
+  /**
+   * Shows exactly `messages` (oldest first). Items already shown are kept, not rebuilt, so a
+   * screen reader following the log does not hear them again; the others are removed.
+   * @returns {Array<object>} the messages that were new
+   */
+  replace(messages, ownNickname) {
+    const kept = new Set(messages.filter(isMessage).map((message) => message.id));
+    for (const item of [...this.element.children]) {
+      const id = Number(item.dataset.id);
+      if (kept.has(id)) continue;
+      const next = item.nextElementSibling;
+      item.remove();
+      this.ids.delete(id);
+      if (next !== null) updateGrouping(next);
+    }
+    return this.add(messages, ownNickname);
   }
 
   /** Sets the line shown (by CSS) while the room has no messages. */
@@ -86,7 +112,7 @@ export class MessageList {
 
 function isMessage(message) {
   return message !== null && typeof message === 'object'
-    && Number.isSafeInteger(message.id) && typeof message.from === 'string'
+    && Number.isSafeInteger(message.id) && message.id >= 0 && typeof message.from === 'string'
     && typeof message.text === 'string'
     && Number.isFinite(message.ts) && Math.abs(message.ts) <= MAX_DATE_MS;
 }
