@@ -268,7 +268,7 @@ void Chat::reassigned(ClientId id, std::string_view from, std::string_view to) {
     found->second.nickname.assign(to);
     if (found->second.gone) return;
     scratch_.clear();
-    write_nickname(scratch_, to);
+    write_renamed(scratch_, from, to);
     transport_.send(id, scratch_);
 }
 

@@ -81,8 +81,9 @@ public:
     virtual void for_each_member(
         const std::function<void(ClientId id, std::string_view nickname, std::string_view room)>& visit)
         const = 0;
-    // Unasked: the client's nickname is now `to`. After an outage, another
-    // process's client had taken `from`, so this one was given a guest name.
+    // Unasked: the client's nickname is now `to` (it is sent a `renamed`).
+    // After an outage, another process's client had taken `from`, so this
+    // one was given a guest name.
     virtual void reassigned(ClientId id, std::string_view from, std::string_view to) = 0;
 
 protected:

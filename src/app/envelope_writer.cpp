@@ -110,6 +110,14 @@ void write_nickname(std::string& out, std::string_view nickname) {
     out += '}';
 }
 
+void write_renamed(std::string& out, std::string_view from, std::string_view to) {
+    out += "{\"type\":\"renamed\",\"payload\":{\"from\":";
+    append_json_string(out, from);
+    out += ",\"to\":";
+    append_json_string(out, to);
+    out += "}}";
+}
+
 void write_error(std::string& out, ErrorCode code, std::string_view message) {
     out += "{\"type\":\"error\",\"payload\":{\"code\":\"";
     out += error_code_name(code);

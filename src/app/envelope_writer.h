@@ -48,6 +48,8 @@ void write_joined(std::string& out, const Entry& entry);
 void write_presence(std::string& out, std::string_view room, const Presence& presence);
 // {"type":"nickname","payload":<nickname>}
 void write_nickname(std::string& out, std::string_view nickname);
+// {"type":"renamed","payload":{"from","to"}}: unasked, after an outage
+void write_renamed(std::string& out, std::string_view from, std::string_view to);
 // {"type":"error","payload":{"code","message"}}
 void write_error(std::string& out, ErrorCode code, std::string_view message);
 

@@ -125,7 +125,7 @@ TEST_CASE("history keeps the last 100 messages, oldest first") {
     f.connect(1);
     for (int i = 1; i <= 101; ++i) {
         f.now += 1'000;  // stay under the rate limit
-        f.say(1, "new_message", json::string("m" + std::to_string(i)));
+        f.say(1, "new_message", json::string(std::string("m").append(std::to_string(i))));
     }
     f.connect(2);
     const json::value welcome = f.transport.last_to(2).payload();

@@ -201,6 +201,9 @@ TEST_CASE("room envelopes splice in what the engine prepared") {
     out.clear();
     write_nickname(out, "alice");
     CHECK(json::parse(out) == json::parse(R"({"type":"nickname","payload":"alice"})"));
+    out.clear();
+    write_renamed(out, "alice", "guest-\"12");
+    CHECK(json::parse(out) == json::parse(R"({"type":"renamed","payload":{"from":"alice","to":"guest-\"12"}})"));
 }
 
 TEST_CASE("join also takes {room, since}, since is an integer from 0 to 2^53 - 1") {
