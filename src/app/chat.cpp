@@ -74,11 +74,10 @@ void Chat::receive(ClientId id, std::string_view text, std::int64_t now_ms) {
         handle(id, client, request.type, request.text, request.since, now_ms);
         return;
     }
-    if (backlog_bytes_ + request.text.size() > options_.max_backlog_bytes) {
+    if (backlog_bytes_ + sizeof(Waiting) + request.text.size() > options_.max_backlog_bytes) {
         wait(client, {.code = ErrorCode::unavailable, .text = std::string(kBacklogFull)});
         return;
     }
-    backlog_bytes_ += request.text.size();
     wait(client, {.request = request.type, .text = std::string(request.text), .since = request.since,
                   .now_ms = now_ms});
 }
@@ -95,11 +94,7 @@ void Chat::disconnect(ClientId id) {
     // nickname): forgetting it now would leave that behind. done() finishes.
     client.gone = true;
     ++gone_;
-    if (client.backlog) {
-        for (const Waiting& waiting : *client.backlog)
-            if (waiting.request) backlog_bytes_ -= waiting.text.size();
-        client.backlog.reset();
-    }
+    drop_backlog(client);
 }
 
 void Chat::handle(ClientId id, Client& client, RequestType type, std::string_view text,
@@ -220,11 +215,7 @@ void Chat::refused(ClientId id, ErrorCode code, std::string_view message) {
         // Its arrival failed: without a welcome there is no chat to stay in.
         client.busy = false;
         client.ended = true;
-        if (client.backlog) {
-            for (const Waiting& waiting : *client.backlog)
-                if (waiting.request) backlog_bytes_ -= waiting.text.size();
-            client.backlog.reset();
-        }
+        drop_backlog(client);
         transport_.end(id, message);
         return;
     }
@@ -251,6 +242,15 @@ void Chat::rooms_changed(std::string_view rooms_json) {
     scratch_.clear();
     write_rooms(scratch_, rooms_json);
     transport_.broadcast(everyone_.ids(), scratch_);
+}
+
+void Chat::lost_track(std::string_view room) {
+    const auto found = rooms_.find(room);
+    if (found == rooms_.end()) return;
+    for (ClientId id : found->second.members.ids()) {
+        clients_.find(id)->second.ended = true;
+        transport_.end(id, "messages were missed: come back to get the room's last ones");
+    }
 }
 
 bool Chat::has_members(std::string_view room) const { return rooms_.find(room) != rooms_.end(); }
@@ -294,7 +294,17 @@ void Chat::wait(Client& client, Waiting waiting) {
             return;
         }
     }
+    backlog_bytes_ += cost(waiting);
     backlog.push_back(std::move(waiting));
+}
+
+// What an envelope waiting in a backlog counts against max_backlog_bytes.
+std::size_t Chat::cost(const Waiting& waiting) { return sizeof(Waiting) + waiting.text.size(); }
+
+void Chat::drop_backlog(Client& client) {
+    if (!client.backlog) return;
+    for (const Waiting& waiting : *client.backlog) backlog_bytes_ -= cost(waiting);
+    client.backlog.reset();
 }
 
 void Chat::done(ClientId id) {
@@ -316,11 +326,11 @@ void Chat::proceed(ClientId id, Client& client) {
     std::size_t next = 0;
     while (!client.busy && client.backlog && next < client.backlog->size()) {
         Waiting waiting = std::move((*client.backlog)[next++]);
+        backlog_bytes_ -= cost(waiting);
         if (!waiting.request) {
             for (std::uint32_t i = 0; i < waiting.count; ++i) refuse(id, waiting.code, waiting.text);
             continue;
         }
-        backlog_bytes_ -= waiting.text.size();
         handle(id, client, *waiting.request, waiting.text, waiting.since, waiting.now_ms);
     }
     if (client.backlog) {

@@ -9,9 +9,9 @@
 // later. Each client has at most one request with the engine: envelopes that
 // arrive meanwhile wait in the client's backlog, in order, so that every
 // client's answers still come in the order of its envelopes. The backlogs
-// of all clients together are bounded (ChatOptions::max_backlog_bytes);
-// past the bound, envelopes are answered with `unavailable` instead of being
-// kept.
+// of all clients together are bounded (ChatOptions::max_backlog_bytes,
+// counting each entry's size and text); past the bound, envelopes are
+// answered with `unavailable` instead of being kept.
 //
 // Built for one room of 10,000: every broadcast is encoded once and handed to
 // the Transport with the room's own member vector as recipients, and joining
@@ -110,6 +110,7 @@ private:
     void message(std::string_view room, std::string_view message_json) override;
     void presence(std::string_view room, const Presence& presence) override;
     void rooms_changed(std::string_view rooms_json) override;
+    void lost_track(std::string_view room) override;
     bool has_members(std::string_view room) const override;
     void for_each_member(
         const std::function<void(ClientId, std::string_view, std::string_view)>& visit) const override;
@@ -128,6 +129,8 @@ private:
     // Answered now, or queued behind the request the client waits for.
     void refuse_in_turn(Client& client, ClientId id, ErrorCode code, std::string_view message);
     void wait(Client& client, Waiting waiting);
+    static std::size_t cost(const Waiting& waiting);
+    void drop_backlog(Client& client);
     // The engine answered the client's request: on to its backlog.
     void done(ClientId id);
     void proceed(ClientId id, Client& client);
@@ -146,7 +149,7 @@ private:
     std::size_t gone_ = 0;  // clients_ kept only until the engine answers
     std::unordered_map<std::string, LocalRoom, NameHash, std::equal_to<>> rooms_;
     MemberList everyone_;   // every client in a room: the rooms-list audience
-    std::size_t backlog_bytes_ = 0;  // request text waiting in all backlogs
+    std::size_t backlog_bytes_ = 0;  // what waits in all backlogs (see cost())
 
     EnvelopeReader reader_;
     std::string scratch_;            // reused for every outgoing envelope

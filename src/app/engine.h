@@ -73,6 +73,11 @@ public:
     virtual void presence(std::string_view room, const Presence& presence) = 0;
     virtual void rooms_changed(std::string_view rooms_json) = 0;
 
+    // Messages of `room` were lost to this process's clients (more was said
+    // there during an outage than its history keeps): they are to come
+    // back, and will then be told `recovered: false`.
+    virtual void lost_track(std::string_view room) = 0;
+
     // Whether any client of this process is in `room` (so that the engine
     // need not fetch what nobody here would be sent).
     virtual bool has_members(std::string_view room) const = 0;

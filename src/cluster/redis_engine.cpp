@@ -257,17 +257,29 @@ void RedisEngine::recovered(const redisReply* reply) {
         return;
     }
     // What was said in this node's rooms after the last message it
-    // delivered, in id order across the rooms.
+    // delivered, in id order across the rooms. A room whose stream no
+    // longer reaches back that far cannot be caught up without a gap: its
+    // clients here are told to come back, and then get its last messages.
     std::vector<std::tuple<std::uint64_t, std::string_view, std::string_view>> missed;
-    for (std::size_t i = 1; i + 1 < reply->elements; i += 2) {
-        const redisReply* messages = reply->element[i + 1];
+    std::vector<std::string> gaps;
+    for (std::size_t i = 1; i + 2 < reply->elements; i += 3) {
+        const std::string_view room = text(reply->element[i]);
+        if (number(reply->element[i + 1]) == 0) {
+            gaps.emplace_back(room);
+            continue;
+        }
+        const redisReply* messages = reply->element[i + 2];
         for (std::size_t j = 0; j < messages->elements; ++j) {
             const std::string_view json = text(messages->element[j]);
-            if (const auto id = message_id(json)) missed.emplace_back(*id, text(reply->element[i]), json);
+            if (const auto id = message_id(json)) missed.emplace_back(*id, room, json);
         }
     }
     std::sort(missed.begin(), missed.end());
     state_ = State::serving;  // deliver() delivers only while serving
+    for (const std::string& room : gaps) {
+        log("more was said in room " + room + " than its history keeps while this node was away");
+        if (events_) events_->lost_track(room);
+    }
     for (const auto& [id, room, json] : missed) deliver(id, room, json);
     // Other rooms' messages up to here went by unseen.
     seen_ = std::max(seen_, number(reply->element[0]));
@@ -304,8 +316,7 @@ void RedisEngine::beat() {
     call(scripts::heartbeat, {node_, node_ttl_}, [this](const redisReply* reply) {
         if (!reply || reply->type != REDIS_REPLY_INTEGER || reply->integer != 0 || state_ != State::serving)
             return;
-        log("this node had been taken for dead; registering its clients again");
-        resync(true);
+        link_lost("this node had been taken for dead");
     });
     loop_.timers().arm(heartbeat_timer_, loop_.now_ms() + options_.heartbeat_ms);
 }
@@ -338,7 +349,10 @@ bool RedisEngine::failed(const redisReply* reply, app::ClientId id) {
     if (reply) {
         const std::string_view error = text(reply);
         log("script error: " + std::string(error));
-        if (error.starts_with("NODE") && state_ == State::serving) resync(true);
+        // Taken for dead, or its registration is not what the chat holds:
+        // start over (register everything again), as after an outage.
+        if (error.starts_with("NODE") && state_ == State::serving)
+            link_lost("Redis no longer holds this node's clients as the chat does");
         if (error.starts_with("NOSCRIPT") && state_ == State::serving) load_scripts();
     }
     events_->refused(id, app::ErrorCode::unavailable, unreachable);
@@ -405,8 +419,10 @@ void RedisEngine::post(app::ClientId id, std::string_view room, std::string_view
 }
 
 void RedisEngine::leave(app::ClientId, std::string_view nickname, std::string_view) {
-    // While Redis is out of reach the next resync forgets the client.
-    if (state_ != State::serving) return;
+    // While Redis is out of reach the next resync forgets the client. While
+    // recovering, the resync that may hold it is already on its way: this
+    // follows it on the same connection.
+    if (state_ != State::serving && state_ != State::recovering) return;
     call(scripts::leave, {node_, nickname}, [](const redisReply*) {});
 }
 
@@ -438,14 +454,22 @@ void RedisEngine::finish(Parked& parked) {
         events_->posted(parked.id);
         return;
     }
-    if (!recent_.has_all_after(parked.barrier)) {
+    if (!parked.extras_unknown && !recent_.has_all_after(parked.barrier)) {
         // This node cannot tell what it delivered to the room since the
         // snapshot (an outage came between): take the history again.
         const std::string since_arg = parked.since ? decimal(*parked.since) : std::string();
         call(scripts::look, {parked.room, since_arg, shown_}, [this, parked = std::move(parked)](const redisReply* reply) mutable {
-            if (failed(reply, parked.id)) return;
+            if (!events_) return;
+            if (!reply) {  // lost: the node starts over, and registers only what the chat holds
+                events_->refused(parked.id, app::ErrorCode::unavailable, unreachable);
+                return;
+            }
             if (!is_array(reply, 5)) {
-                events_->refused(parked.id, app::ErrorCode::unavailable, "unexpected answer from Redis");
+                // The entry itself went through: answer it with what the
+                // first snapshot had, vouching for nothing after it.
+                parked.extras_unknown = true;
+                if (parked.since) parked.recovered = false;
+                finish(parked);
                 return;
             }
             parked.history.clear();
@@ -454,13 +478,20 @@ void RedisEngine::finish(Parked& parked) {
             if (reply->element[3]->type == REDIS_REPLY_INTEGER && reply->element[3]->integer >= 0)
                 parked.recovered = reply->element[3]->integer == 1;
             parked.barrier = number(reply->element[4]);
+            // Should Redis still answer from before what this node has seen,
+            // do not ask forever: answer without what came after.
+            parked.extras_unknown = !recent_.has_all_after(parked.barrier);
             park(std::move(parked));
         });
         return;
     }
     // The snapshot, then what this node delivered to the room after it.
     std::vector<std::string_view> messages(parked.history.begin(), parked.history.end());
-    recent_.visit_after(parked.barrier, parked.room, [&](std::string_view json) { messages.push_back(json); });
+    if (!parked.extras_unknown)
+        recent_.visit_after(parked.barrier, parked.room, [&](std::string_view json) { messages.push_back(json); });
+    // Its presence may have changed while the answer waited, unseen here if
+    // nobody else of this node was in the room: see it again at the flush.
+    dirty_rooms_.emplace(parked.room);
     std::size_t first = 0;
     if (!parked.recovered.value_or(false) && messages.size() > chat_.history_per_room)
         first = messages.size() - chat_.history_per_room;
@@ -564,8 +595,9 @@ std::string RedisEngine::rooms_json_with(std::string_view room, std::size_t coun
 void RedisEngine::shut_down(std::function<void()> done) {
     loop_.timers().cancel(reconnect_timer_);
     loop_.timers().cancel(heartbeat_timer_);
-    if (state_ != State::serving) {
-        state_ = State::stopped;
+    const bool serving = state_ == State::serving;
+    state_ = State::stopped;  // nothing registers this node again from here
+    if (!serving) {
         commands_.disconnect();
         subscription_.disconnect();
         done();
@@ -573,7 +605,6 @@ void RedisEngine::shut_down(std::function<void()> done) {
     }
     // Take this node's clients out now rather than in 20 s.
     call(scripts::bye, {node_}, [this, done = std::move(done)](const redisReply*) {
-        state_ = State::stopped;
         subscription_.disconnect();
         commands_.disconnect();
         done();

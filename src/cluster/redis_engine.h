@@ -106,6 +106,7 @@ private:
         std::vector<std::string> history = {};
         std::optional<std::uint64_t> since = {};
         std::optional<bool> recovered = {};
+        bool extras_unknown = false;  // answer without what came after the snapshot
     };
 
     // The connections.

@@ -3,7 +3,9 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 #include <string>
 #include <vector>
@@ -158,21 +160,35 @@ void RedisLink::on_io(std::uint32_t events) {
     if (!context_) return;
     if (events & (EPOLLOUT | EPOLLERR)) {
         socket_open_ = true;
-        redisAsyncHandleWrite(context_);  // completes the connect first
+        write();  // completes the connect first
     }
     if (!context_ || !(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
-    for (;;) {
-        redisAsyncHandleRead(context_);
-        int available = 0;
-        if (!context_ || ioctl(fd_, FIONREAD, &available) != 0 || available <= 0) return;
-    }
+    do redisAsyncHandleRead(context_);
+    while (context_ && more_to_read());
+}
+
+// Bytes, or the EOF that ends them: either way hiredis must read again (the
+// edge that announced them is spent).
+bool RedisLink::more_to_read() const {
+    char byte;
+    const ssize_t n = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 // Before the loop sleeps: what this tick's commands wrote into hiredis's
 // buffer leaves in one write. Until the socket is connected, hiredis would
 // take "no error yet" for "connected"; the first writable edge sends it.
 void RedisLink::run_deferred(List) {
-    if (context_ && socket_open_) redisAsyncHandleWrite(context_);
+    if (context_ && socket_open_) write();
+}
+
+// hiredis asks for a write again (addWrite) when the kernel did not take
+// everything: from inside this call that request is for the next writable
+// edge, which the socket is sure to give once it has room.
+void RedisLink::write() {
+    writing_ = true;
+    redisAsyncHandleWrite(context_);
+    writing_ = false;
 }
 
 void RedisLink::on_timer() {
@@ -217,7 +233,7 @@ void RedisLink::on_disconnect(const redisAsyncContext* context, int status) {
 
 void RedisLink::add_write(void* data) {
     auto* link = static_cast<RedisLink*>(data);
-    link->loop_.run_before_sleep(*link);
+    if (!link->writing_) link->loop_.run_before_sleep(*link);
 }
 
 // hiredis is about to close the socket and free the context.

@@ -5,11 +5,14 @@
 // the socket's readiness. Its hooks fit the loop's habits:
 //   - the socket is in the epoll set once, edge-triggered, for reading and
 //     writing, as every connection is (no epoll_ctl per command);
-//   - reading goes on while the kernel holds bytes (FIONREAD), since hiredis
-//     reads 16 KiB a call and the loop hears of readiness only on an edge;
+//   - reading goes on while the socket has bytes or its EOF to give, since
+//     hiredis reads 16 KiB a call and the loop hears of readiness only on an
+//     edge;
 //   - commands issued during a tick are written once, before the loop
 //     sleeps (hiredis's addWrite hook queues the link on the before-sleep
-//     list), as the loop does for every connection.
+//     list), as the loop does for every connection; what the kernel does
+//     not take then waits for the socket's next writable edge (never the
+//     before-sleep list again: that would spin while Redis is not reading).
 // hiredis 0.14 (Debian 12) has no timeouts of its own: commands waiting
 // longer than `timeout_ms` for their replies count as a lost connection.
 #pragma once
@@ -77,6 +80,8 @@ private:
     void run_deferred(List from) override;
     void send(std::span<const std::string_view> args, Callback* done);
     void on_timer();
+    void write();
+    bool more_to_read() const;
     void lose(std::string_view why);
     void report(std::string_view why);
 
@@ -97,6 +102,7 @@ private:
     bool socket_open_ = false;       // the first writable edge came: connected
     std::int64_t connecting_since_ = 0;
     bool ready_ = false;
+    bool writing_ = false;   // in redisAsyncHandleWrite: what it leaves waits for EPOLLOUT
     bool quiet_ = false;     // lost() was reported, or disconnect() asked: say nothing more
     bool freeing_ = false;   // hiredis is freeing the context: never free it twice
     std::deque<std::int64_t> sent_at_;  // when each waiting command was sent

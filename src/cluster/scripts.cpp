@@ -171,6 +171,7 @@ const Script move{"move", with_prelude(R"LUA(
 local node, nick, room = ARGV[2], ARGV[3], ARGV[4]
 local now = now_ms()
 if not alive(node, now) then return redis.error_reply('NODE not registered') end
+if redis.call('HGET', P .. 'nicks', nick) ~= node then return redis.error_reply('NODE lost ' .. nick) end
 add(node, nick, room)
 announce()
 local since = ARGV[5] ~= '' and tonumber(ARGV[5]) or nil
@@ -188,6 +189,7 @@ const Script rename{"rename", with_prelude(R"LUA(
 local node, from, to = ARGV[2], ARGV[3], ARGV[4]
 local now = now_ms()
 if not alive(node, now) then return redis.error_reply('NODE not registered') end
+if redis.call('HGET', P .. 'nicks', from) ~= node then return redis.error_reply('NODE lost ' .. from) end
 if not claim(node, to, now) then return 0 end
 local room = redis.call('HGET', P .. 'node:' .. node, from) or ARGV[5]
 drop(node, from)
@@ -279,15 +281,33 @@ return renamed
 )LUA")};
 
 // ARGV: P, since, room... The messages after `since` in each room, for a
-// node whose subscription broke. Returns {last id, room, {json...}, ...}.
+// node whose subscription broke, with whether the room's stream still holds
+// everything after `since` (1) or dropped some of it (0). Returns
+// {last id, room, complete, {json...}, ...}.
+//
+// `since` is the last id the node delivered: if last_id is below it, Redis
+// lost its data (or is another one), and ids start again above it, so that
+// no node takes a new message for one it already had.
 const Script recover{"recover", with_prelude(R"LUA(
-local since = '(' .. ARGV[2] .. '-0'
+local since = tonumber(ARGV[2])
+if last_id() < since then redis.call('SET', P .. 'last_id', ARGV[2]) end
 local out = {string.format('%d', last_id())}
 for i = 3, #ARGV do
-  local entries = redis.call('XRANGE', P .. 'history:' .. ARGV[i], since, '+')
+  local key = P .. 'history:' .. ARGV[i]
+  local entries = redis.call('XRANGE', key, '(' .. ARGV[2] .. '-0', '+')
+  local oldest = redis.call('XRANGE', key, '-', '+', 'COUNT', 1)
+  local complete = 1
+  if #oldest > 0 and id_of(oldest[1][1]) > since then
+    -- Not back to `since`: complete only if the stream never dropped any.
+    local info = redis.call('XINFO', 'STREAM', key)
+    local fields = {}
+    for j = 1, #info, 2 do fields[info[j]] = info[j + 1] end
+    if fields['entries-added'] ~= fields['length'] then complete = 0 end
+  end
   local messages = {}
   for j = 1, #entries do messages[j] = entries[j][2][2] end
   out[#out + 1] = ARGV[i]
+  out[#out + 1] = complete
   out[#out + 1] = messages
 end
 return out

@@ -237,6 +237,7 @@ RedisServer::RedisServer() {
 }
 
 RedisServer::~RedisServer() {
+    resume();
     kill_hard();
     std::filesystem::remove_all(dir_);
 }
@@ -247,7 +248,7 @@ void RedisServer::start() {
     std::vector<std::string> args = {"/usr/bin/redis-server", "--port", std::to_string(port_),
                                      "--bind", "127.0.0.1", "--dir", dir_, "--save", "",
                                      "--appendonly", "yes", "--appendfsync", "always",
-                                     "--logfile", dir_ + "/redis.log", "--enable-debug-command", "local"};
+                                     "--logfile", dir_ + "/redis.log"};
     pid_ = fork();
     if (pid_ == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -279,6 +280,14 @@ void RedisServer::kill_hard() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
+}
+
+void RedisServer::pause() {
+    if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void RedisServer::resume() {
+    if (pid_ > 0) kill(pid_, SIGCONT);
 }
 
 std::string RedisServer::cli(std::vector<std::string> args) const {

@@ -74,6 +74,10 @@ public:
     void stop();       // SIGTERM and wait
     void kill_hard();  // SIGKILL and wait
     void start();      // again, on the same port and directory
+    // SIGSTOP / SIGCONT: Redis stops reading and answering (a stall, a
+    // partition without resets), with its connections left open.
+    void pause();
+    void resume();
     // redis-cli -p PORT <args>: what it printed.
     std::string cli(std::vector<std::string> args) const;
 

@@ -176,22 +176,30 @@ TEST_CASE("a client that leaves mid-request is taken out of the engine once it a
 }
 
 TEST_CASE("what waits is bounded: past the bound, unavailable in its turn instead of memory") {
+    // Each waiting envelope counts its text and its entry (well under 200 bytes).
     ChatOptions options;
-    options.max_backlog_bytes = 10;
+    options.max_backlog_bytes = 1000;
     Fixture f(options);
     f.chat.connect(1, f.now);
+    f.chat.connect(2, f.now);
     f.engine.release_all();
     f.transport.clear();
+    const json::string half(500, 'a');
     f.say(1, "new_message", "with the engine");
-    f.say(1, "new_message", "0123456789");  // 10 bytes: fits
-    f.say(1, "new_message", "x");           // would pass the bound
-    f.say(1, "rooms", nullptr);
+    f.say(1, "new_message", half);  // fits
+    f.say(2, "new_message", "with the engine");
+    f.say(2, "new_message", half);  // the bound is over all clients: past it
+    f.say(1, "rooms", nullptr);     // no text: fits
     f.engine.release_all();
-    CHECK(f.types_heard(1) == std::vector<std::string>{"new_message", "new_message", "error", "rooms"});
-    CHECK(f.transport.received_by(1)[2].payload().at("code") == "unavailable");
-    // The bound is over all clients, and it is given back.
-    f.say(1, "new_message", "again");
-    f.say(1, "new_message", "0123456789");
+    const auto errors = f.transport.of_type("error");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].recipients == std::vector<ClientId>{2});
+    CHECK(errors[0].payload().at("code") == "unavailable");
+    CHECK(f.transport.of_type("new_message").size() == 3);  // client 1's two, client 2's first
+    CHECK(f.types_heard(1).back() == "rooms");
+    // It is given back: the same again fits.
+    f.say(2, "new_message", "again");
+    f.say(2, "new_message", half);
     f.engine.release_all();
     CHECK(f.transport.of_type("error").size() == 1);
 }
