@@ -1,6 +1,7 @@
 // wirechat: HTTP/1.1 and WebSocket from scratch, serving a chat on one port.
 //
-// This file only reads the command line and starts the loop; see
+// This file only reads the command line and starts the loop (or, with
+// --workers, the processes that each run one: src/server/workers.h); see
 // src/server/server.h for how the pieces fit together.
 #include <algorithm>
 #include <charconv>
@@ -21,11 +22,19 @@
 #include "net/event_loop.h"
 #include "net/signals.h"
 #include "server/server.h"
+#include "server/workers.h"
 #include "ws/handshake.h"
 
 namespace {
 
 using wirechat::server::Options;
+
+// What the command line asks for: the server's options, and how many
+// processes serve them (server/workers.h).
+struct Command {
+    Options options;
+    int workers = 1;
+};
 
 constexpr const char* usage = R"(usage: wirechat [options]
 
@@ -72,6 +81,10 @@ options:
   --reuse-port            let several wirechat processes share the port
                           (SO_REUSEPORT); with --redis they are one chat,
                           without it each has a chat of its own
+  --workers N             serve with N processes (1 to 64; default 1) sharing
+                          the port, e.g. one per core, under a supervisor that
+                          starts again any that dies. Each is a node of the
+                          chat, so more than one needs --redis
   --no-io-uring           read and write each socket with its own system call
                           (read, writev), as strace then shows them; by
                           default io_uring receives from the sockets and
@@ -83,9 +96,11 @@ options:
 
 On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
 gracefully: no new connections, responses in flight finish, WebSockets get a
-1001 close. With --redis the server starts even when Redis is out of reach:
-it serves pages and /echo, refuses chat connections with 503 until Redis
-answers, and says on stderr what it is waiting for.
+1001 close. With --workers, the line is printed once every worker listens,
+and SIGINT/SIGTERM to the supervisor shut every worker down that way. With
+--redis the server starts even when Redis is out of reach: it serves pages
+and /echo, refuses chat connections with 503 until Redis answers, and says
+on stderr what it is waiting for.
 )";
 
 struct UsageError {
@@ -109,7 +124,7 @@ constexpr std::string_view valued_flags[] = {
     "--host",          "--port",           "--web",          "--max-message",   "--max-body",
     "--allowed-origin", "--header-timeout", "--idle-timeout", "--ping-interval", "--pong-timeout",
     "--max-pending",   "--history",        "--redis",        "--redis-prefix",  "--redis-timeout",
-    "--history-ttl"};
+    "--history-ttl",   "--workers"};
 
 // The host of a --redis URL as a numeric address: resolved here, once, so
 // that reconnecting never blocks the loop on a name lookup.
@@ -126,8 +141,9 @@ std::string resolve(const std::string& host) {
     return address;
 }
 
-Options parse(int argc, char** argv) {
-    Options options;
+Command parse(int argc, char** argv) {
+    Command command;
+    Options& options = command.options;
     options.web_dir = WIRECHAT_DEFAULT_WEB_DIR;
     wirechat::cluster::RedisOptions redis;
     std::optional<std::string> redis_url;
@@ -192,8 +208,14 @@ Options parse(int argc, char** argv) {
         else if (arg == "--redis-prefix") redis.prefix = value;
         else if (arg == "--redis-timeout") redis.timeout_ms = milliseconds(arg, value);
         else if (arg == "--history-ttl") redis.history_ttl_s = int(parse_size(arg, value, 10 * 365 * 24 * 3600));
+        else if (arg == "--workers") command.workers = int(parse_size(arg, value, 64));
         else options.pong_timeout_ms = milliseconds(arg, value);  // --pong-timeout
     }
+    // Each worker is a server of its own: only a shared store makes their
+    // clients one chat.
+    if (command.workers > 1 && !redis_url)
+        throw UsageError{"--workers " + std::to_string(command.workers) +
+                         " needs --redis: without it each worker would have a chat of its own"};
     struct stat st{};
     if (stat(options.web_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw UsageError{"--web: '" + options.web_dir + "' is not a directory"};
@@ -205,15 +227,13 @@ Options parse(int argc, char** argv) {
                          .password = url->password, .db = url->db};
         options.redis = std::move(redis);
     }
-    return options;
+    return command;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// One server process: the whole of wirechat without --workers, and each
+// worker with it.
+int serve(const Options& options) {
     try {
-        Options options = parse(argc, argv);
-        wirechat::ws::verify_accept_computation();  // before listening (ws/handshake.h)
         wirechat::net::EventLoop loop(options.batch_io, options.ring_receives);
         wirechat::server::Server server(loop, options);
         wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });
@@ -221,6 +241,21 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         loop.run();
         return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "wirechat: %s\n", e.what());
+        return 1;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        const Command command = parse(argc, argv);
+        wirechat::ws::verify_accept_computation();  // before listening (ws/handshake.h)
+        // One worker is the single process wirechat always was: no supervisor.
+        if (command.workers == 1) return serve(command.options);
+        return wirechat::server::run_workers(command.options, command.workers, serve);
     } catch (const UsageError& e) {
         std::fprintf(stderr, "wirechat: %s\n", e.message.c_str());
         return 2;

@@ -20,8 +20,8 @@ struct Options {
     std::size_t max_body = 1024 * 1024;         // HTTP request body
     std::vector<std::string> allowed_origins;   // empty: any Origin may upgrade
     // SO_REUSEPORT: several processes share the port, the kernel balances
-    // connections. Each process has its own chat, so this suits /echo and
-    // static files (benchmarks), not a chat that must be one room.
+    // connections. Without `redis` each process has its own chat, which
+    // suits /echo and static files (benchmarks), not a chat that must be one.
     bool share_port = false;
     // Read and write through io_uring where the kernel allows
     // (net/io_batch.h): a tick's writes together, and receives that stay

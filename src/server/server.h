@@ -1,9 +1,9 @@
 // The wirechat server: one listener, the connections it accepted, and what
 // they can reach (the web directory, the chat, the echo endpoint).
 //
-// One Server runs on one EventLoop. To use several cores, run one loop and
-// one Server per core, each with its own SO_REUSEPORT listener on the same
-// port (the chat state would then need sharing; today one loop runs).
+// One Server runs on one EventLoop. To use several cores, run one process
+// per core (--workers, server/workers.h), each with its own SO_REUSEPORT
+// listener on the same port, sharing the chat through Redis (--redis).
 #pragma once
 
 #include <memory>
