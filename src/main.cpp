@@ -78,6 +78,10 @@ options:
                           gone: the connections are opened again (default 3000)
   --history-ttl SECONDS   with --redis, a room's history is dropped this long
                           after its last message (default 604800, a week)
+  --redis-node-ttl MS     a node that stops beating (it beats every third of
+                          this) is taken for dead this long after its last
+                          beat: its users leave presence and their nicknames
+                          are free again (default 15000)
   --reuse-port            let several wirechat processes share the port
                           (SO_REUSEPORT); with --redis they are one chat,
                           without it each has a chat of its own
@@ -124,7 +128,7 @@ constexpr std::string_view valued_flags[] = {
     "--host",          "--port",           "--web",          "--max-message",   "--max-body",
     "--allowed-origin", "--header-timeout", "--idle-timeout", "--ping-interval", "--pong-timeout",
     "--max-pending",   "--history",        "--redis",        "--redis-prefix",  "--redis-timeout",
-    "--history-ttl",   "--workers"};
+    "--history-ttl",   "--redis-node-ttl", "--workers"};
 
 // The host of a --redis URL as a numeric address: resolved here, once, so
 // that reconnecting never blocks the loop on a name lookup.
@@ -208,6 +212,11 @@ Command parse(int argc, char** argv) {
         else if (arg == "--redis-prefix") redis.prefix = value;
         else if (arg == "--redis-timeout") redis.timeout_ms = milliseconds(arg, value);
         else if (arg == "--history-ttl") redis.history_ttl_s = int(parse_size(arg, value, 10 * 365 * 24 * 3600));
+        else if (arg == "--redis-node-ttl") {
+            redis.node_ttl_ms = milliseconds(arg, value);
+            if (redis.node_ttl_ms < 300) throw UsageError{"--redis-node-ttl: at least 300 ms"};
+            redis.heartbeat_ms = redis.node_ttl_ms / 3;
+        }
         else if (arg == "--workers") command.workers = int(parse_size(arg, value, 64));
         else options.pong_timeout_ms = milliseconds(arg, value);  // --pong-timeout
     }

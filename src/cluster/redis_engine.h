@@ -29,8 +29,8 @@
 // order, then serves again.
 //
 // Nodes beat every 5 s and are reaped by the others 15 s after their last
-// beat: the users of a node that died without a goodbye leave presence and
-// free their nicknames within 20 s.
+// beat (--redis-node-ttl): the users of a node that died without a goodbye
+// leave presence and free their nicknames within 20 s.
 #pragma once
 
 #include <cstddef>
@@ -59,7 +59,7 @@ struct RedisOptions {
     std::string prefix = "wirechat:";   // every key and the channel start with it
     int timeout_ms = 3000;              // a reply later than this: Redis is gone
     int history_ttl_s = 7 * 24 * 3600;  // a room's history outlives its last message this long
-    int heartbeat_ms = 5000;
+    int heartbeat_ms = 5000;            // a third of node_ttl_ms: two beats may be late
     int node_ttl_ms = 15000;            // reaped this long after the last beat
     std::size_t max_waiting = 10000;    // commands waiting for replies; past it, unavailable
 };

@@ -529,3 +529,57 @@ TEST_CASE("a node away while more was said than the history keeps sends its clie
     CHECK(texts(welcome.at("payload").at("history")) ==
           std::vector<std::string>{"missed 4", "missed 5", "missed 6"});
 }
+
+TEST_CASE("a node killed without a goodbye leaves no ghosts: its users leave presence, their nicknames are free") {
+    RedisServer redis;
+    Node doomed(redis, {"--redis-node-ttl", "900"}), survivor(redis, {"--redis-node-ttl", "900"});
+    WsClient ghost(doomed.port(), "/?nickname=ghost");
+    next_envelope(ghost, "welcome");
+    WsClient watcher(survivor.port(), "/?nickname=watcher");
+    CHECK(next_envelope(watcher, "welcome").at("payload").at("count") == 2);
+    const auto killed = std::chrono::steady_clock::now();
+    doomed.kill_hard();
+    // Reaped by the survivor's beat within the TTL and a beat (1.2 s).
+    wait_for(watcher, "presence", [](const json::value& p) { return p.at("count") == 1; }, 5000);
+    CHECK(std::chrono::steady_clock::now() - killed < std::chrono::milliseconds(3000));
+    WsClient heir(survivor.port(), "/?nickname=ghost");
+    CHECK(next_envelope(heir, "welcome").at("payload").at("nickname") == "ghost");
+}
+
+TEST_CASE("a node taken for dead comes back: its clients are registered again, renamed if their name was taken") {
+    RedisServer redis;
+    redis.cli({"ACL", "SETUSER", "first", "on", ">secret", "~*", "&*", "+@all"});
+    ServerProcess one({"--redis", "redis://first:secret@127.0.0.1:" + std::to_string(redis.port()),
+                       "--redis-node-ttl", "900"});
+    REQUIRE(one.wait_until_chat_ready());
+    Node two(redis, {"--redis-node-ttl", "900"});
+    WsClient alice(one.port(), "/?nickname=alice"), carol(one.port(), "/?nickname=carol");
+    next_envelope(alice, "welcome");
+    next_envelope(carol, "welcome");
+
+    // Node one is cut off long enough to be reaped; meanwhile someone on
+    // node two takes alice's name.
+    redis.cli({"ACL", "SETUSER", "first", "off"});
+    redis.cli({"CLIENT", "KILL", "USER", "first"});
+    std::unique_ptr<WsClient> usurper;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!usurper && std::chrono::steady_clock::now() < deadline) {
+        auto attempt = std::make_unique<WsClient>(two.port(), "/?nickname=alice");
+        if (next_envelope(*attempt, "welcome").at("payload").at("nickname") == "alice") usurper = std::move(attempt);
+        else std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    REQUIRE(usurper);
+    redis.cli({"ACL", "SETUSER", "first", "on"});
+
+    // Back: alice hears, unasked, that she is someone else now; carol keeps her name.
+    const json::object renamed = next_envelope(alice, "renamed", 15000);
+    CHECK(renamed.at("payload").at("from") == "alice");
+    const std::string now_called(renamed.at("payload").at("to").as_string());
+    CHECK(now_called.starts_with("guest-"));
+    alice.send_text(say("who am I"));
+    CHECK(wait_for(alice, "new_message", [](const json::value&) { return true; }).at("payload").at("from").as_string() ==
+          now_called);
+    WsClient check(two.port(), "/?nickname=carol");
+    CHECK(next_envelope(check, "welcome").at("payload").at("nickname") != "carol");
+    CHECK_FALSE(alice.close_code);
+}
