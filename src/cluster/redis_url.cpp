@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "http/authority.h"
 #include "http/query.h"
 
 namespace wirechat::cluster {
@@ -55,36 +56,10 @@ std::optional<RedisUrl> parse_redis_url(std::string_view text, std::string& erro
         }
         text = text.substr(at + 1);
     }
-    std::string_view port;
-    if (text.starts_with('[')) {  // [IPv6]:port
-        const std::size_t close = text.find(']');
-        if (close == std::string_view::npos) {
-            error = "an IPv6 address needs its closing ']'";
-            return std::nullopt;
-        }
-        url.host = text.substr(1, close - 1);
-        const std::string_view rest = text.substr(close + 1);
-        if (!rest.empty() && !rest.starts_with(':')) {
-            error = "expected ':PORT' after the IPv6 address";
-            return std::nullopt;
-        }
-        if (!rest.empty()) port = rest.substr(1);
-        else port = "6379";
-    } else {
-        const std::size_t colon = text.rfind(':');
-        url.host = text.substr(0, colon);
-        port = colon == std::string_view::npos ? std::string_view("6379") : text.substr(colon + 1);
-    }
-    unsigned number = 0;
-    if (url.host.empty()) {
-        error = "the URL names no host";
-        return std::nullopt;
-    }
-    if (!parse_number(port, 65535, number) || number == 0) {
-        error = "the port must be a number from 1 to 65535";
-        return std::nullopt;
-    }
-    url.port = std::uint16_t(number);
+    auto host_port = http::parse_host_port(text, 6379, error);
+    if (!host_port) return std::nullopt;
+    url.host = std::move(host_port->host);
+    url.port = host_port->port;
     return url;
 }
 

@@ -97,6 +97,8 @@ local function announce()
   if #rooms > 0 then redis.call('PUBLISH', P .. 'events', 'p ' .. table.concat(rooms, ' ')) end
 end
 local function last_id() return tonumber(redis.call('GET', P .. 'last_id') or '0') end
+-- A `since` argument: '' when not asked.
+local function since_of(text) if text == '' then return nil end return tonumber(text) end
 local function id_of(entry) return tonumber(string.match(entry, '^(%d+)')) end
 -- A room as a client entering it sees it: {users, count, history,
 -- recovered (1, 0, or -1 when `since` was not asked), the last id given}.
@@ -160,8 +162,7 @@ local nick = ARGV[3]
 if nick == '' or not claim(node, nick, now) then nick = guest(node, now) end
 add(node, nick, room)
 announce()
-local since = ARGV[5] ~= '' and tonumber(ARGV[5]) or nil
-local view = snapshot(room, since, tonumber(ARGV[6]), tonumber(ARGV[7]))
+local view = snapshot(room, since_of(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
 table.insert(view, 1, nick)
 return view
 )LUA")};
@@ -174,14 +175,12 @@ if not alive(node, now) then return redis.error_reply('NODE not registered') end
 if redis.call('HGET', P .. 'nicks', nick) ~= node then return redis.error_reply('NODE lost ' .. nick) end
 add(node, nick, room)
 announce()
-local since = ARGV[5] ~= '' and tonumber(ARGV[5]) or nil
-return snapshot(room, since, tonumber(ARGV[6]), tonumber(ARGV[7]))
+return snapshot(room, since_of(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]))
 )LUA")};
 
 // ARGV: P, room, since, shown. A snapshot without entering (users empty).
 const Script look{"look", with_prelude(R"LUA(
-local since = ARGV[3] ~= '' and tonumber(ARGV[3]) or nil
-return snapshot(ARGV[2], since, tonumber(ARGV[4]), 1)
+return snapshot(ARGV[2], since_of(ARGV[3]), tonumber(ARGV[4]), 1)
 )LUA")};
 
 // ARGV: P, node, from, to, room. Returns 1, or 0 when `to` is taken.

@@ -13,20 +13,8 @@
 
 using harness::ServerProcess;
 using harness::WsClient;
+using harness::next_envelope;
 namespace json = boost::json;
-
-namespace {
-
-json::object next_envelope(WsClient& client, std::string_view type, int timeout_ms = 5000) {
-    for (;;) {
-        auto m = client.receive(timeout_ms);
-        if (!m) FAIL("no '" << type << "' envelope arrived");
-        json::object envelope = json::parse(m->payload).as_object();
-        if (envelope.at("type").as_string() == type) return envelope;
-    }
-}
-
-}  // namespace
 
 TEST_CASE("two clients chat: welcome, nickname, broadcast to the room") {
     ServerProcess server;

@@ -19,18 +19,10 @@
 using harness::RedisServer;
 using harness::ServerProcess;
 using harness::WsClient;
+using harness::next_envelope;
 namespace json = boost::json;
 
 namespace {
-
-json::object next_envelope(WsClient& client, std::string_view type, int timeout_ms = 5000) {
-    for (;;) {
-        auto m = client.receive(timeout_ms);
-        if (!m) FAIL("no '" << type << "' envelope arrived");
-        json::object envelope = json::parse(m->payload).as_object();
-        if (envelope.at("type").as_string() == type) return envelope;
-    }
-}
 
 // A wirechat node of the chat in `redis`, ready to take chat clients.
 struct Node : ServerProcess {
@@ -42,6 +34,29 @@ struct Node : ServerProcess {
         more.insert(more.begin(), {"--redis", redis.url()});
         return more;
     }
+};
+
+// A node that reaches Redis as a Redis user of its own, so that it alone can
+// be shut out (its connections killed, its logins refused) and let back in.
+struct SeparateNode : ServerProcess {
+    explicit SeparateNode(const RedisServer& redis, std::vector<std::string> more = {})
+        : ServerProcess(args(redis, std::move(more))), redis_(redis) {
+        REQUIRE(wait_until_chat_ready());
+    }
+    void shut_out() const {
+        redis_.cli({"ACL", "SETUSER", "separate", "off"});
+        redis_.cli({"CLIENT", "KILL", "USER", "separate"});
+    }
+    void let_in() const { redis_.cli({"ACL", "SETUSER", "separate", "on"}); }
+
+private:
+    // The user exists before the node starts.
+    static std::vector<std::string> args(const RedisServer& redis, std::vector<std::string> more) {
+        redis.cli({"ACL", "SETUSER", "separate", "on", ">secret", "~*", "&*", "+@all"});
+        more.insert(more.begin(), {"--redis", "redis://separate:secret@127.0.0.1:" + std::to_string(redis.port())});
+        return more;
+    }
+    const RedisServer& redis_;
 };
 
 }  // namespace
@@ -106,7 +121,7 @@ TEST_CASE("three nodes: every message reaches every member on every node exactly
     // Six senders on the three nodes, three messages each, all at once.
     for (int round = 0; round < 3; ++round)
         for (int s = 0; s < 6; ++s)
-            clients[std::size_t(s * 5)]->send_text(say("m" + std::to_string(s) + "-" + std::to_string(round)));
+            clients[std::size_t(s * 5)]->send_text(say(std::to_string(s) + "-" + std::to_string(round)));
     std::vector<std::int64_t> reference;
     for (auto& c : clients) {
         std::vector<std::int64_t> ids;
@@ -350,12 +365,7 @@ TEST_CASE("Redis restarted mid-run: clients keep their connections and lose noth
 
 TEST_CASE("a node cut off from Redis delivers what was said meanwhile once it is back, once each, in order") {
     RedisServer redis;
-    // The first node reaches Redis as its own user, so that it alone can be
-    // shut out: its connections killed, its logins refused.
-    redis.cli({"ACL", "SETUSER", "first", "on", ">secret", "~*", "&*", "+@all"});
-    const std::string url = "redis://first:secret@127.0.0.1:" + std::to_string(redis.port());
-    ServerProcess one({"--redis", url});
-    REQUIRE(one.wait_until_chat_ready());
+    SeparateNode one(redis);
     Node two(redis);
     WsClient reader(one.port(), "/?room=dev&nickname=reader"), talker(two.port(), "/?room=dev");
     next_envelope(reader, "welcome");
@@ -363,8 +373,7 @@ TEST_CASE("a node cut off from Redis delivers what was said meanwhile once it is
     talker.send_text(say("before"));
     CHECK(next_envelope(reader, "new_message").at("payload").at("text") == "before");
 
-    redis.cli({"ACL", "SETUSER", "first", "off"});
-    redis.cli({"CLIENT", "KILL", "USER", "first"});
+    one.shut_out();
     CHECK(refused_as_unavailable(reader, "cut off"));
     std::vector<std::string> said;
     for (int i = 1; i <= 5; ++i) {
@@ -372,7 +381,7 @@ TEST_CASE("a node cut off from Redis delivers what was said meanwhile once it is
         talker.send_text(say(said.back()));
         next_envelope(talker, "new_message");
     }
-    redis.cli({"ACL", "SETUSER", "first", "on"});
+    one.let_in();
 
     // The reader was never disconnected, and gets each message once, in order.
     std::vector<std::string> got;
@@ -498,10 +507,7 @@ TEST_CASE("a client that leaves while its node is registering again leaves nothi
 
 TEST_CASE("a node away while more was said than the history keeps sends its clients back for the last messages") {
     RedisServer redis;
-    redis.cli({"ACL", "SETUSER", "first", "on", ">secret", "~*", "&*", "+@all"});
-    ServerProcess one({"--redis", "redis://first:secret@127.0.0.1:" + std::to_string(redis.port()),
-                       "--history", "3"});
-    REQUIRE(one.wait_until_chat_ready());
+    SeparateNode one(redis, {"--history", "3"});
     Node two(redis, {"--history", "3"});
     WsClient reader(one.port(), "/?room=dev"), talker(two.port(), "/?room=dev");
     next_envelope(reader, "welcome");
@@ -509,14 +515,13 @@ TEST_CASE("a node away while more was said than the history keeps sends its clie
     talker.send_text(say("seen"));
     const std::int64_t seen = id_of(next_envelope(reader, "new_message"));
 
-    redis.cli({"ACL", "SETUSER", "first", "off"});
-    redis.cli({"CLIENT", "KILL", "USER", "first"});
+    one.shut_out();
     CHECK(refused_as_unavailable(reader, "cut off"));
     for (int i = 1; i <= 6; ++i) {  // the stream keeps 4
         talker.send_text(say("missed " + std::to_string(i)));
         next_envelope(talker, "new_message");
     }
-    redis.cli({"ACL", "SETUSER", "first", "on"});
+    one.let_in();
 
     // It cannot be caught up without a gap: it is closed, not fed a gap...
     while (auto m = reader.receive(15000)) CHECK(json::parse(m->payload).at("type") != "new_message");
@@ -548,10 +553,7 @@ TEST_CASE("a node killed without a goodbye leaves no ghosts: its users leave pre
 
 TEST_CASE("a node taken for dead comes back: its clients are registered again, renamed if their name was taken") {
     RedisServer redis;
-    redis.cli({"ACL", "SETUSER", "first", "on", ">secret", "~*", "&*", "+@all"});
-    ServerProcess one({"--redis", "redis://first:secret@127.0.0.1:" + std::to_string(redis.port()),
-                       "--redis-node-ttl", "900"});
-    REQUIRE(one.wait_until_chat_ready());
+    SeparateNode one(redis, {"--redis-node-ttl", "900"});
     Node two(redis, {"--redis-node-ttl", "900"});
     WsClient alice(one.port(), "/?nickname=alice"), carol(one.port(), "/?nickname=carol");
     next_envelope(alice, "welcome");
@@ -559,8 +561,7 @@ TEST_CASE("a node taken for dead comes back: its clients are registered again, r
 
     // Node one is cut off long enough to be reaped; meanwhile someone on
     // node two takes alice's name.
-    redis.cli({"ACL", "SETUSER", "first", "off"});
-    redis.cli({"CLIENT", "KILL", "USER", "first"});
+    one.shut_out();
     std::unique_ptr<WsClient> usurper;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!usurper && std::chrono::steady_clock::now() < deadline) {
@@ -569,7 +570,7 @@ TEST_CASE("a node taken for dead comes back: its clients are registered again, r
         else std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     REQUIRE(usurper);
-    redis.cli({"ACL", "SETUSER", "first", "on"});
+    one.let_in();
 
     // Back: alice hears, unasked, that she is someone else now; carol keeps her name.
     const json::object renamed = next_envelope(alice, "renamed", 15000);

@@ -23,6 +23,8 @@
 #include <thread>
 #include <utility>
 
+#include <boost/json/parse.hpp>
+
 #include "http/request.h"
 #include "ws/handshake.h"
 
@@ -504,6 +506,15 @@ bool WsClient::wait_closed(int timeout_ms) {
     }
     // The server closes TCP after the closing handshake: EOF must follow.
     return close_code.has_value() && socket_.receive_until_close(remaining_ms(deadline)).has_value();
+}
+
+boost::json::object next_envelope(WsClient& client, std::string_view type, int timeout_ms) {
+    for (;;) {
+        auto m = client.receive(timeout_ms);
+        if (!m) throw std::runtime_error("no '" + std::string(type) + "' envelope arrived");
+        boost::json::object envelope = boost::json::parse(m->payload).as_object();
+        if (envelope.at("type").as_string() == type) return envelope;
+    }
 }
 
 }  // namespace harness

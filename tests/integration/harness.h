@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "ws/endpoint.h"
 
 namespace harness {
@@ -166,5 +168,9 @@ private:
     std::vector<Message> inbox_;
     std::vector<std::string> pongs_;
 };
+
+// The chat: the next envelope of `type` the client receives, skipping
+// others; throws (failing the test) if none comes within the time.
+boost::json::object next_envelope(WsClient& client, std::string_view type, int timeout_ms = 5000);
 
 }  // namespace harness

@@ -39,6 +39,7 @@ using harness::RedisServer;
 using harness::ServerProcess;
 using harness::Socket;
 using harness::WsClient;
+using harness::next_envelope;
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
@@ -193,15 +194,6 @@ std::vector<pid_t> serving(const std::vector<Socket*>& clients, std::uint16_t po
 }
 
 // ---- the chat ----------------------------------------------------------------
-
-json::object next_envelope(WsClient& client, std::string_view type, int timeout_ms = 5000) {
-    for (;;) {
-        auto m = client.receive(timeout_ms);
-        if (!m) FAIL("no '" << type << "' envelope arrived");
-        json::object envelope = json::parse(m->payload).as_object();
-        if (envelope.at("type").as_string() == type) return envelope;
-    }
-}
 
 // A chat client called `nickname`, welcomed. A worker that has not reached
 // Redis yet refuses the upgrade with 503 (and wait_until_chat_ready() asks

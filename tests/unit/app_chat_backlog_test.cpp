@@ -91,6 +91,12 @@ struct Fixture {
     void say(ClientId id, std::string_view type, const json::value& payload) {
         chat.receive(id, envelope(type, payload), now);
     }
+    // Clients connected and welcomed, with nothing recorded yet.
+    void arrived(std::initializer_list<ClientId> ids) {
+        for (ClientId id : ids) chat.connect(id, now);
+        engine.release_all();
+        transport.clear();
+    }
     std::vector<std::string> types_heard(ClientId id) const {
         std::vector<std::string> out;
         for (const Delivery& d : transport.received_by(id)) out.push_back(d.type());
@@ -134,10 +140,7 @@ TEST_CASE("envelopes that arrive while a request is with the engine are answered
 
 TEST_CASE("while one client waits, the others are not held up") {
     Fixture f;
-    f.chat.connect(1, f.now);
-    f.chat.connect(2, f.now);
-    f.engine.release_all();
-    f.transport.clear();
+    f.arrived({1, 2});
     f.say(1, "new_message", "slow");
     f.say(2, "rooms", nullptr);
     CHECK(f.types_heard(2) == std::vector<std::string>{"rooms"});
@@ -180,10 +183,7 @@ TEST_CASE("what waits is bounded: past the bound, unavailable in its turn instea
     ChatOptions options;
     options.max_backlog_bytes = 1000;
     Fixture f(options);
-    f.chat.connect(1, f.now);
-    f.chat.connect(2, f.now);
-    f.engine.release_all();
-    f.transport.clear();
+    f.arrived({1, 2});
     const json::string half(500, 'a');
     f.say(1, "new_message", "with the engine");
     f.say(1, "new_message", half);  // fits
@@ -206,9 +206,7 @@ TEST_CASE("what waits is bounded: past the bound, unavailable in its turn instea
 
 TEST_CASE("a flood while waiting costs one backlog entry, and every envelope still gets its answer") {
     Fixture f;
-    f.chat.connect(1, f.now);
-    f.engine.release_all();
-    f.transport.clear();
+    f.arrived({1});
     f.say(1, "new_message", "hold");
     for (int i = 0; i < 500; ++i) f.chat.receive(1, "{", f.now);  // 19 bad_json, then rate_limited
     f.engine.release_all();
@@ -222,9 +220,7 @@ TEST_CASE("a flood while waiting costs one backlog entry, and every envelope sti
 
 TEST_CASE("a failed request is answered unavailable, and a failed arrival also ends the client") {
     Fixture f;
-    f.chat.connect(1, f.now);
-    f.engine.release_all();
-    f.transport.clear();
+    f.arrived({1});
     f.say(1, "new_message", "lost");
     f.say(1, "rooms", nullptr);
     f.engine.fail();
