@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: wirechat side by side with its peers, in one run.
 #
-#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale]
+#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster]
 #
 # Servers run pinned to core 0, the load (bench's own wirechat-loadgen, or
 # wrk) on core 1. Each scenario runs every server in turn, on a fresh
@@ -10,10 +10,16 @@
 # with ratios wirechat / peer. --quick: tiny sizes, one round, asserts
 # nothing about speed but fails if anything in the suite fails. A peer that
 # is not installed (scripts/setup.sh bench) is skipped with a note.
-# Three sections, each with its own table: base (every scenario, compression
+# Four sections, each with its own table: base (every scenario, compression
 # off as it is by default), deflate (permessage-deflate on and off,
-# wirechat --deflate against Node's ws set up the same way) and scale
-# (100,000 idle WebSockets at once, wirechat alone); --only picks one.
+# wirechat --deflate against Node's ws set up the same way), scale
+# (100,000 idle WebSockets at once, wirechat alone) and cluster (the chat
+# shared through Redis: a broadcast to 10,000 clients on one node in memory,
+# on two wirechat nodes and on two Socket.IO nodes with its Redis adapter,
+# then 100,000 idle chat clients on six nodes of one chat); --only picks one.
+# The cluster section starts a redis-server of its own (Debian's, never the
+# system's service) on a free loopback port, in a directory under the run's
+# temporary directory, persistence off, and stops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -21,24 +27,25 @@ root=$PWD
 quick=0
 rounds=3
 build=build-bench
-sections="base deflate scale"
-usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale]"
+sections="base deflate scale cluster"
+usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --rounds) rounds=$2; shift ;;
         --build-dir) build=$2; shift ;;
         --only)
-            case "${2:-}" in base|deflate|scale) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
+            case "${2:-}" in base|deflate|scale|cluster) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
             shift ;;
         *) echo "$usage" >&2; exit 2 ;;
     esac
     shift
 done
-run_base=0 run_deflate=0 run_scale=0
+run_base=0 run_deflate=0 run_scale=0 run_cluster=0
 [[ " $sections " == *" base "* ]] && run_base=1
 [[ " $sections " == *" deflate "* ]] && run_deflate=1
 [[ " $sections " == *" scale "* ]] && run_scale=1
+[[ " $sections " == *" cluster "* ]] && run_cluster=1
 # The compression section's message: 1 KiB of JSON-like chat text, which
 # permessage-deflate shrinks to about 40 % (wirechat-loadgen --json).
 deflate_size=1024
@@ -46,9 +53,20 @@ deflate_size=1024
 if [ $quick = 1 ]; then
     rounds=1 conns=4 warmup=0.1 duration=0.3 idle_conns=200 bcast_clients=50 bcast_rounds=2
     bcast_rate=10 bcast_duration=1 wrk_seconds=1 wrk_conns=4 scale_conns=400 scale_servers=2
+    cluster_clients=60 cluster_rounds=3 cluster_rate=10 cluster_duration=1
+    cluster_idle_conns=600 cluster_idle_nodes=3 cluster_idle_rooms=6
 else
     conns=100 warmup=0.5 duration=4 idle_conns=10000 bcast_clients=10000 bcast_rounds=5
     bcast_rate=20 bcast_duration=3 wrk_seconds=5 wrk_conns=50 scale_conns=100000 scale_servers=6
+    # The cluster section's broadcast: 20 messages timed one at a time, then
+    # 60 messages/s for 3 s offered to every row (600,000 deliveries/s, from
+    # 12 senders: about what one loadgen core can check, and more than
+    # Socket.IO delivers here; the table's CPU shares say which side was
+    # the limit).
+    cluster_clients=10000 cluster_rounds=20 cluster_rate=60 cluster_duration=3
+    # 100,000 idle chat clients on 6 nodes of one chat, spread over rooms
+    # (see bench/README.md, "cluster", for why and how many).
+    cluster_idle_conns=100000 cluster_idle_nodes=6 cluster_idle_rooms=24
 fi
 
 # Idle connections and broadcast need ~10,000 descriptors on each side.
@@ -73,6 +91,21 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
     (cd bench/peers/node-ws && npm ci --no-audit --no-fund --silent)
     peers="$peers node"
 else echo "bench: Node ws peer SKIPPED (node/npm not installed)"; fi
+# The cluster section: Debian's redis-server (scripts/setup.sh bench), and
+# Socket.IO with its Redis adapter from npm (bench/peers/socketio, versions
+# locked in its package-lock.json).
+have_redis=0 have_socketio=0
+if [ $run_cluster = 1 ]; then
+    if [ -x /usr/bin/redis-server ] && command -v redis-cli >/dev/null; then have_redis=1
+    else echo "bench: cluster section SKIPPED (redis-server not installed: scripts/setup.sh bench)"; fi
+    if [ $have_redis = 1 ] && command -v node >/dev/null && command -v npm >/dev/null; then
+        # npm ci empties node_modules first (some 6 s here): only when the
+        # lock file changed since the last install.
+        if [ bench/peers/socketio/node_modules/.package-lock.json -nt bench/peers/socketio/package-lock.json ] ||
+            (cd bench/peers/socketio && npm ci --no-audit --no-fund --silent); then have_socketio=1
+        else echo "bench: Socket.IO peer SKIPPED (npm ci in bench/peers/socketio failed)"; fi
+    elif [ $have_redis = 1 ]; then echo "bench: Socket.IO peer SKIPPED (node/npm not installed)"; fi
+fi
 have_nginx=0
 if command -v nginx >/dev/null && command -v wrk >/dev/null; then have_nginx=1
 else echo "bench: static GET SKIPPED (nginx or wrk not installed: scripts/setup.sh bench)"; fi
@@ -88,8 +121,12 @@ fi
 work=$(mktemp -d /tmp/wirechat-bench.XXXXXX)
 server_pid=""
 scale_pids=()  # the scale section's servers and loadgens, while it runs
+node_pids=()   # the cluster section's nodes and loadgens, while they run
+redis_pid=""   # the cluster section's redis-server
 cleanup() {
-    for pid in $server_pid "${scale_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    for pid in $server_pid "${scale_pids[@]}" "${node_pids[@]}" $redis_pid; do
+        kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -168,14 +205,16 @@ stop_server() {
 
 # ---- measurements -----------------------------------------------------------
 
-# record SCENARIO SERVER RESULT-LINE KEY...: append each KEY's value to its file.
+# record SCENARIO SERVER RESULT-LINE KEY...: append each KEY's value to its
+# file (a KEY the line does not have is left out: its median shows "-").
 record() {
     local scenario=$1 server=$2 line=$3
     shift 3
     for key in "$@"; do
         value=$(printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$key=//p")
-        echo "$value" >> "$work/$scenario.$server.$key"
+        [ -n "$value" ] && echo "$value" >> "$work/$scenario.$server.$key"
     done
+    return 0
 }
 
 loadgen_run() {  # SERVER SCENARIO-NAME LOADGEN-ARGS...: one run, on a fresh server
@@ -319,12 +358,263 @@ scale_run() {
     echo "$line" > "$work/scale.result"
 }
 
+# ---- the cluster section -------------------------------------------------------
+
+# redis_start: Debian's redis-server (never the system's service) on a free
+# loopback port, its directory under $work, persistence off (no snapshots,
+# no append-only file), on core 0 with the servers. Sets redis_pid.
+redis_port=""
+rcli() { redis-cli -h 127.0.0.1 -p "$redis_port" "$@"; }
+redis_start() {
+    redis_port=$(free_port)
+    mkdir -p "$work/redis"
+    $on_server_core /usr/bin/redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" \
+        --save "" --appendonly no --daemonize no --logfile "$work/redis/redis.log" &
+    redis_pid=$!
+    for _ in $(seq 100); do
+        [ "$(rcli ping 2>/dev/null)" = PONG ] && return
+        kill -0 "$redis_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "bench: redis-server did not start:" >&2
+    cat "$work/redis/redis.log" >&2
+    exit 1
+}
+redis_stop() {
+    kill "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+    redis_pid=""
+}
+redis_info() { rcli info "$1" | tr -d '\r' | sed -n "s/^$2:\([^ ]*\)$/\1/p"; }
+
+# chat_ready PORT: whether the wirechat there takes chat clients: with
+# --redis it answers upgrades with 503 until its store is reached. A query
+# that is not well-formed is refused with 400 only by a server that would
+# take the upgrade (as tests/integration's wait_until_chat_ready asks).
+chat_ready() {
+    local fd reply=""
+    { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+    printf 'GET /?%%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n' >&"$fd"
+    read -r -t 2 reply <&"$fd" || true
+    exec {fd}>&-
+    [[ "$reply" == "HTTP/1.1 400"* ]]
+}
+
+# cluster_start ROW: the row's server processes, all on core 0 (as the
+# other sections' servers, with redis-server beside them), each on a port
+# of its own; the loadgen splits the clients evenly over the ports. Sets
+# node_pids and node_ports.
+#   mem1:   one wirechat, no --redis (the memory engine)
+#   redis2: two wirechat --redis, one chat
+#   sio2:   two Socket.IO processes with @socket.io/redis-adapter
+cluster_start() {
+    local row=$1 count=2 i port
+    [ "$row" = mem1 ] && count=1
+    node_pids=() node_ports=()
+    for i in $(seq $count); do
+        port=$(free_port)
+        while [[ " ${node_ports[*]} " == *" $port "* ]]; do port=$(free_port); done
+        case "$row" in
+            mem1) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web ;;
+            redis2) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web \
+                --redis "redis://127.0.0.1:$redis_port" ;;
+            sio2) exec $on_server_core node bench/peers/socketio/chat.js "$port" "redis://127.0.0.1:$redis_port" ;;
+        esac >"$work/node-$i.log" 2>&1 &
+        node_pids+=($!)
+        node_ports+=("$port")
+    done
+    for i in $(seq $count); do
+        local ready=0
+        for _ in $(seq 150); do
+            if [ -n "$(ss -Htln "sport = :${node_ports[$((i - 1))]}")" ]; then
+                if [ "$row" != redis2 ] || chat_ready "${node_ports[$((i - 1))]}"; then ready=1; break; fi
+            fi
+            kill -0 "${node_pids[$((i - 1))]}" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ $ready = 1 ] && continue
+        echo "bench: cluster: $row node $i did not start:" >&2
+        cat "$work/node-$i.log" >&2
+        exit 1
+    done
+}
+
+# cluster_stop: the nodes (SIGTERM: wirechat nodes say goodbye to Redis),
+# then everything they left in Redis.
+cluster_stop() {
+    local pid
+    for pid in "${node_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${node_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    node_pids=()
+    rcli flushall >/dev/null
+}
+
+cluster_keys="delivered_per_s server_cpu_us_per_delivery redis_cpu_us_per_delivery total_cpu_us_per_delivery
+    p50_us p99_us all_delivered_us all_delivered_p99_us steady_all_delivered_p50_us steady_all_delivered_p99_us
+    loadgen_cpu_share server_cpu_share redis_cpu_share"
+
+# cluster_bcast_run ROW: the broadcast scenario against a fresh set of the
+# row's nodes: $cluster_clients clients split evenly over the nodes, every
+# one in the lobby (Socket.IO: one room), $cluster_rounds messages timed
+# one at a time, then $cluster_rate messages/s for $cluster_duration s from
+# senders on every node; every client must get every message exactly once.
+# The server's CPU is that of all the row's nodes; redis-server's is read
+# apart (--redis-pid) and added in total_cpu_us_per_delivery.
+cluster_bcast_run() {
+    local row=$1 args=() line
+    cluster_start "$row"
+    [ "$row" = mem1 ] || args+=(--redis-pid "$redis_pid")
+    [ "$row" = sio2 ] && args+=(--protocol socketio)
+    line=$($on_load_core "$loadgen" broadcast --port "$(IFS=,; echo "${node_ports[*]}")" \
+        --server-pid "$(IFS=,; echo "${node_pids[*]}")" "${args[@]}" --connections "$cluster_clients" \
+        --rounds "$cluster_rounds" --rate "$cluster_rate" --duration "$cluster_duration" | grep '^RESULT')
+    cluster_stop
+    if grep -q "no longer serving" "$work"/node-*.log; then
+        echo "bench: cluster: a $row node lost Redis during the run:" >&2
+        grep -h "redis:" "$work"/node-*.log >&2
+        exit 1
+    fi
+    echo "  $row: $line"
+    # shellcheck disable=SC2086
+    record cluster "$row" "$line" $cluster_keys
+}
+
+# cluster_idle_run: $cluster_idle_conns idle chat clients held at once by
+# $cluster_idle_nodes wirechat nodes of one chat (one Redis), once per run.
+# As in the scale section, the nodes share one port (--reuse-port: the
+# kernel spreads the connections) because one process may not hold more
+# than 20,000 descriptors here, and as many loadgens open their shares at
+# once from 127.0.0.1-8. Every client is a chat client: it counts once it
+# has its welcome. The clients are spread over $cluster_idle_rooms rooms
+# (?room=r<k>; 0: all in the lobby), each loadgen filling its own rooms one
+# after the other (bench/README.md says why). Then each node's RSS growth
+# per connection it holds, and what Redis holds (INFO's used_memory).
+# The nodes ping silent clients only after 10 minutes (--ping-interval):
+# with the default 30 s, and 10 s to answer, clients welcomed early were
+# dropped during the arrival of the others here, six nodes and Redis
+# sharing core 0 (bench/README.md, "The chat through Redis").
+cluster_idle_run() {
+    port=$(free_port)
+    local nodes=() loads=() i pid n=$cluster_idle_nodes
+    for i in $(seq "$n"); do
+        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web --reuse-port \
+            --redis "redis://127.0.0.1:$redis_port" --ping-interval 600000 \
+            >"$work/cluster-node-$i.log" 2>&1 &
+        nodes+=($!)
+        node_pids+=($!)
+    done
+    # Every node listening and registered in Redis (its entry in the chat's
+    # set of nodes), then the port taking chat clients 20 times in a row.
+    local ready=0 streak=0
+    for _ in $(seq 150); do
+        if [ "$(ss -Htln "sport = :$port" | wc -l)" -ge "$n" ] && [ "$(rcli zcard wirechat:nodes)" -ge "$n" ]; then
+            if chat_ready "$port"; then streak=$((streak + 1)); else streak=0; sleep 0.1; fi
+            [ $streak -ge 20 ] && { ready=1; break; }
+            continue
+        fi
+        sleep 0.1
+    done
+    [ $ready = 1 ] || { echo "bench: cluster: the $n nodes did not start:" >&2; cat "$work"/cluster-node-*.log >&2; exit 1; }
+    # The probes' clients gone, and the nodes' Redis connections idle for
+    # long enough (2 s) that Redis gave back their query buffers, which
+    # used_memory counts.
+    sleep 3
+    local rss_before=() sockets_before=() used_before
+    used_before=$(redis_info memory used_memory)
+    for pid in "${nodes[@]}"; do
+        rss_before+=("$(rss_kib_of "$pid")")
+        sockets_before+=("$(sockets_of "$pid")")
+    done
+    local share=$((cluster_idle_conns / n)) rooms_args=()
+    for i in $(seq "$n"); do
+        local count=$share
+        [ "$i" = "$n" ] && count=$((cluster_idle_conns - share * (n - 1)))
+        [ "$cluster_idle_rooms" -gt 0 ] &&
+            rooms_args=(--rooms $((cluster_idle_rooms / n)) --room-offset $(((i - 1) * (cluster_idle_rooms / n))))
+        $on_load_core "$loadgen" idle --chat --port "$port" --connections "$count" --sources 8 --hold 900 \
+            "${rooms_args[@]}" >"$work/cluster-load-$i.out" 2>&1 &
+        loads+=($!)
+        node_pids+=($!)
+    done
+    local done_count=0 deadline=$((SECONDS + 420))
+    while [ "$done_count" -lt "$n" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "bench: cluster: the loadgens took over 420 s" >&2; exit 1; }
+        done_count=0
+        for i in $(seq "$n"); do
+            if grep -q '^RESULT' "$work/cluster-load-$i.out"; then done_count=$((done_count + 1))
+            elif ! kill -0 "${loads[$((i - 1))]}" 2>/dev/null; then
+                echo "bench: cluster: loadgen $i failed:" >&2
+                cat "$work/cluster-load-$i.out" >&2
+                exit 1
+            fi
+        done
+        sleep 0.2
+    done
+    sleep 1  # the last presence and rooms updates out
+    local rss_after=0 rss_before_sum=0 held=0 least="" most=0 count per_node=""
+    for i in $(seq "$n"); do
+        pid=${nodes[$((i - 1))]}
+        kill -0 "$pid" 2>/dev/null || { echo "bench: cluster: node $i exited:" >&2; cat "$work/cluster-node-$i.log" >&2; exit 1; }
+        local rss; rss=$(rss_kib_of "$pid")
+        count=$(($(sockets_of "$pid") - ${sockets_before[$((i - 1))]}))
+        rss_after=$((rss_after + rss))
+        rss_before_sum=$((rss_before_sum + ${rss_before[$((i - 1))]}))
+        held=$((held + count))
+        [ -z "$least" ] || [ "$count" -lt "$least" ] && least=$count
+        [ "$count" -gt "$most" ] && most=$count
+        per_node="$per_node${per_node:+/}$(awk -v a="$rss" -v b="${rss_before[$((i - 1))]}" -v c="$count" \
+            'BEGIN { if (c > 0) printf "%.0f", (a - b) * 1024 / c; else printf "-" }')"
+    done
+    # One chat, whole: every client registered in Redis (its nickname in
+    # the chat's hash of nicknames), and no node lost Redis meanwhile (a
+    # node that takes Redis for gone registers all its clients again).
+    local nicknames used_after dataset keys
+    nicknames=$(rcli hlen wirechat:nicks)
+    used_after=$(redis_info memory used_memory)
+    dataset=$(redis_info memory used_memory_dataset)
+    keys=$(rcli dbsize)
+    if grep -q "no longer serving" "$work"/cluster-node-*.log || [ "$nicknames" != "$cluster_idle_conns" ]; then
+        echo "bench: cluster: Redis holds $nicknames of $cluster_idle_conns clients; the nodes said:" >&2
+        grep -h "redis:" "$work"/cluster-node-*.log >&2
+        exit 1
+    fi
+    for pid in "${nodes[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${loads[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${nodes[@]}" "${loads[@]}"; do wait "$pid" 2>/dev/null || true; done
+    node_pids=()
+    rcli flushall >/dev/null
+    [ "$held" -eq "$cluster_idle_conns" ] ||
+        { echo "bench: cluster: the nodes held $held connections, not $cluster_idle_conns" >&2; exit 1; }
+    local rate received
+    rate=$(cat "$work"/cluster-load-*.out | sed -n 's/^RESULT.* connections=\([0-9]*\) handshakes_per_s=\([0-9.]*\).*/\1 \2/p' |
+        awk -v total="$cluster_idle_conns" '{ t = $1 / $2; if (t > longest) longest = t } END { printf "%.0f", total / longest }')
+    received=$(cat "$work"/cluster-load-*.out | sed -n 's/^RESULT.* connections=\([0-9]*\) .*bytes_received_per_conn=\([0-9.]*\).*/\1 \2/p' |
+        awk '{ bytes += $1 * $2; n += $1 } END { printf "%.0f", bytes / n }')
+    local line="RESULT scenario=cluster_idle connections=$held nodes=$n rooms=$cluster_idle_rooms least=$least most=$most"
+    line="$line bytes_per_conn=$(awk -v a="$rss_after" -v b="$rss_before_sum" -v c="$held" 'BEGIN { printf "%.1f", (a - b) * 1024 / c }')"
+    line="$line per_node=$per_node rss_total_mib=$(awk -v a="$rss_after" 'BEGIN { printf "%.1f", a / 1024 }')"
+    line="$line redis_used_mib=$(awk -v u="$used_after" 'BEGIN { printf "%.1f", u / 1048576 }')"
+    line="$line redis_bytes_per_conn=$(awk -v a="$used_after" -v b="$used_before" -v c="$held" 'BEGIN { printf "%.0f", (a - b) / c }')"
+    line="$line redis_dataset_mib=$(awk -v u="$dataset" 'BEGIN { printf "%.1f", u / 1048576 }')"
+    line="$line redis_keys=$keys handshakes_per_s=$rate bytes_received_per_conn=$received"
+    echo "  wirechat: $line"
+    echo "$line" > "$work/cluster_idle.result"
+}
+
 echo "bench: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD), $rounds round(s)$([ $quick = 1 ] && echo ', quick')"
 echo "bench: load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 deflate_peers=""
 [[ " $peers " == *" node "* ]] && deflate_peers=node  # libwebsockets' peer has no compression set up
+cluster_rows=""
+if [ $run_cluster = 1 ] && [ $have_redis = 1 ]; then
+    redis_start
+    echo "bench: redis-server $(redis_info server redis_version) on 127.0.0.1:$redis_port (persistence off)"
+    cluster_rows="mem1 redis2"
+    [ $have_socketio = 1 ] && cluster_rows="$cluster_rows sio2"
+fi
 for round in $(seq "$rounds"); do
     echo "round $round"
+    for row in $cluster_rows; do cluster_bcast_run "$row"; done
     if [ $run_deflate = 1 ]; then
         for server in wirechat $deflate_peers; do
             deflate_runs "$server" off
@@ -351,6 +641,11 @@ done
 if [ $run_scale = 1 ]; then
     echo "scale: $scale_conns idle WebSockets at once"
     scale_run
+fi
+if [ -n "$cluster_rows" ]; then
+    echo "cluster: $cluster_idle_conns idle chat clients on $cluster_idle_nodes nodes of one chat"
+    cluster_idle_run
+    redis_stop
 fi
 
 # ---- the table ----------------------------------------------------------------
@@ -436,5 +731,49 @@ if [ $run_scale = 1 ]; then
     echo "| RSS of all processes, MiB | $(field rss_total_mib) |"
     echo "| handshakes/s (all loadgens at once) | $(field handshakes_per_s) |"
 fi
+# cluster_row LABEL KEY: the three rows' medians, and the two ratios.
+cluster_row() {
+    local mem redis sio
+    mem=$(median "$work/cluster.mem1.$2")
+    redis=$(median "$work/cluster.redis2.$2")
+    sio=$(median "$work/cluster.sio2.$2")
+    echo "| $1 | $mem | $redis | $sio | $(ratio "$redis" "$sio") | $(ratio "$redis" "$mem") |"
+}
+if [ -n "$cluster_rows" ]; then
+    echo
+    echo "| cluster: broadcast to $cluster_clients clients (median of $rounds) | wirechat 1 node, memory | wirechat 2 nodes, Redis | Socket.IO 2 nodes, Redis | wirechat 2 / Socket.IO 2 | wirechat 2 / wirechat 1 |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    steady="$cluster_rate msg/s offered for $cluster_duration s"
+    cluster_row "$steady: deliveries/s" delivered_per_s
+    cluster_row "$steady: server CPU us/delivery, the nodes" server_cpu_us_per_delivery
+    cluster_row "$steady: redis-server CPU us/delivery" redis_cpu_us_per_delivery
+    cluster_row "$steady: nodes + redis-server CPU us/delivery" total_cpu_us_per_delivery
+    cluster_row "$steady: until the last client has a message, p50 us" steady_all_delivered_p50_us
+    cluster_row "$steady: until the last client has a message, p99 us" steady_all_delivered_p99_us
+    cluster_row "$steady: load generator's CPU, share of its core" loadgen_cpu_share
+    cluster_row "$steady: the nodes' CPU, share of core 0" server_cpu_share
+    cluster_row "$steady: redis-server's CPU, share of core 0" redis_cpu_share
+    single="$cluster_rounds messages one at a time"
+    cluster_row "$single: until the last client has it, p50 us" all_delivered_us
+    cluster_row "$single: until the last client has it, p99 us" all_delivered_p99_us
+    cluster_row "$single: each delivery, p50 us" p50_us
+    cluster_row "$single: each delivery, p99 us" p99_us
+    echo
+    field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$work/cluster_idle.result"; }
+    echo "| cluster: $cluster_idle_conns idle chat clients, $cluster_idle_nodes nodes of one chat (one Redis) | wirechat |"
+    echo "|---|---:|"
+    echo "| nodes sharing the port (--reuse-port), all on core 0 with redis-server | $(field nodes) |"
+    echo "| rooms the clients are spread over (?room=), filled one after another | $(field rooms) |"
+    echo "| connections per node, fewest / most | $(field least) / $(field most) |"
+    echo "| RSS growth bytes/conn, all nodes | $(field bytes_per_conn) |"
+    echo "| RSS growth bytes/conn, node by node | $(field per_node) |"
+    echo "| RSS of all nodes, MiB | $(field rss_total_mib) |"
+    echo "| Redis used_memory, MiB (INFO memory) | $(field redis_used_mib) |"
+    echo "| of which the data set (used_memory_dataset), MiB | $(field redis_dataset_mib) |"
+    echo "| Redis used_memory growth, bytes/conn | $(field redis_bytes_per_conn) |"
+    echo "| Redis keys | $(field redis_keys) |"
+    echo "| welcomes/s (all loadgens at once) | $(field handshakes_per_s) |"
+    echo "| bytes received per client until all were in (welcome, presence, rooms) | $(field bytes_received_per_conn) |"
+fi | tee "$work/cluster_table.md"
 [ $quick = 1 ] && echo "bench: quick run complete (speed is not judged in --quick)"
 echo "bench: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

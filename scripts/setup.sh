@@ -8,11 +8,14 @@ set -eu
 packages="cmake make g++ pkg-config libssl-dev zlib1g-dev libboost-json1.81-dev libhiredis-dev"
 # The benchmark's peers and tools: libwebsockets (a C echo server is built
 # against it), nginx and wrk (static GET), perf (profiling), heaptrack
-# (bench/alloc_check.sh), iproute2 (ss: run.sh finds free ports with it).
-# Node's ws peer uses the node and npm already there for the browser test (a
-# nodejs that bundles npm conflicts with Debian's npm package, so neither is
-# listed). The test run includes them: it ends with bench/run.sh --quick.
-bench_packages="libwebsockets-dev nginx wrk linux-perf heaptrack iproute2"
+# (bench/alloc_check.sh), iproute2 (ss: run.sh finds free ports with it),
+# redis-server (the cluster section starts its own, on a free loopback port
+# with a temporary directory; never the package's service).
+# Node's ws and Socket.IO peers use the node and npm already there for the
+# browser test (a nodejs that bundles npm conflicts with Debian's npm
+# package, so neither is listed). The test run includes them: it ends with
+# bench/run.sh --quick.
+bench_packages="libwebsockets-dev nginx wrk linux-perf heaptrack iproute2 redis-server"
 if [ "${1:-}" = bench ]; then
     packages="$packages $bench_packages"
 fi

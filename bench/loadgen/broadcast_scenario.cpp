@@ -1,13 +1,27 @@
 // Chat broadcast: N clients in the chat's lobby; one of them says something
 // and we time how long until each of the N has it (the sender included: its
 // copy is its confirmation). Rounds are sent one at a time, each by another
-// client (the chat rate-limits each connection).
+// client (the chat rate-limits each connection): p50/p99 over all
+// deliveries, and the time until the last client had it (median and p99
+// over the rounds).
 //
 // With --rate, a steady stream follows: enough senders, each well under the
 // chat's per-connection rate limit, and every client must receive every
-// message exactly once; it reports delivered messages/s and the server's CPU
-// per delivered message.
+// message exactly once (a bit per client and message); it reports delivered
+// messages/s, the server's CPU per delivered message (all its processes:
+// --server-pid A,B), redis-server's apart (--redis-pid), the time from
+// sending each message until its last client had it (p50/p99), and the
+// share of a core that the load generator itself used meanwhile (near 1:
+// the load generator is the limit).
+//
+// The same scenario drives wirechat's chat (new_message envelopes) and the
+// Socket.IO peer (--protocol socketio: "new_message" events, whose copies
+// come back as ["new_message",{...,"text":...}]); with several --port, the
+// clients and the senders are spread over every node.
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <charconv>
 
 #include <algorithm>
 #include <cmath>
@@ -23,12 +37,30 @@ namespace {
 // Per sender, well under the chat's sustained 10 envelopes/s.
 constexpr double per_sender_rate = 5;
 
+// This process's CPU time (user + system), in nanoseconds.
+std::int64_t own_cpu_ns() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto ns = [](const timeval& t) { return std::int64_t(t.tv_sec) * 1'000'000'000 + t.tv_usec * 1000; };
+    return ns(usage.ru_utime) + ns(usage.ru_stime);
+}
+
 class BroadcastScenario final : public Scenario {
 public:
     explicit BroadcastScenario(const Settings& settings)
-        : Scenario(settings), prefix_("bench-" + std::to_string(getpid()) + "-") {
+        : Scenario(settings),
+          prefix_("bench-" + std::to_string(getpid()) + "-"),
+          redis_(settings.redis_pid > 0 ? std::vector<pid_t>{settings.redis_pid} : std::vector<pid_t>{}) {
         seen_round_.assign(settings_.connections, -1);
         steady_seen_.assign(settings_.connections, 0);
+        if (settings_.rate > 0) {
+            // Every message the steady stream may send, with room to spare.
+            steady_capacity_ = std::size_t(std::ceil(settings_.rate * settings_.duration_s)) + 2;
+            steady_bits_.assign(settings_.connections * steady_capacity_, false);
+            steady_sent_at_.assign(steady_capacity_, 0);
+            steady_count_.assign(steady_capacity_, 0);
+            steady_last_.assign(steady_capacity_, 0);
+        }
     }
 
     void run() override {
@@ -58,13 +90,20 @@ public:
             .add("rounds", double(settings_.rounds))
             .add("p50_us", latencies.percentile_us(50))
             .add("p99_us", latencies.percentile_us(99))
-            .add("all_delivered_us", all_delivered.percentile_us(50));
+            .add("all_delivered_us", all_delivered.percentile_us(50))
+            .add("all_delivered_p99_us", all_delivered.percentile_us(99));
         if (settings_.rate > 0) steady(line);
     }
 
 private:
-    static std::string envelope(const std::string& text) {
+    // What a client sends to say `text`, and how the copies begin.
+    std::string envelope(const std::string& text) const {
+        if (settings_.socketio) return R"(42["new_message",")" + text + R"("])";
         return R"({"type":"new_message","payload":")" + text + R"("})";
+    }
+    bool is_new_message(std::string_view text) const {
+        if (settings_.socketio) return text.starts_with(R"(["new_message",)");
+        return text.find(R"("type":"new_message")") != std::string_view::npos;
     }
 
     // Wait until the joins' presence and rooms updates have stopped arriving.
@@ -89,34 +128,57 @@ private:
         const std::int64_t start = now_ns();
         const std::int64_t end = start + std::int64_t(settings_.duration_s * 1e9);
         const std::int64_t cpu_before = server_.enabled() ? server_.cpu().total_ns() : 0;
+        const std::int64_t redis_before = redis_.enabled() ? redis_.cpu().total_ns() : 0;
+        const std::int64_t own_before = own_cpu_ns();
         std::uint64_t sent = 0;
         while (now_ns() < end) {
-            while (start + std::int64_t(sent) * interval <= now_ns()) {
+            while (start + std::int64_t(sent) * interval <= now_ns() && sent < steady_capacity_) {
                 Client& sender = *clients_[sent % senders];
                 sender.send_text(envelope(prefix_ + "s" + std::to_string(sent)));
+                steady_sent_at_[sent] = now_ns();
                 sender.flush();
                 ++sent;
             }
             loop_.poll(1);
         }
         const std::uint64_t expected = sent * clients_.size();
-        if (!poll_until([&] { return steady_delivered_ == expected; }, 30))
+        // A server slower than the offered rate drains its backlog here.
+        if (!poll_until([&] { return steady_delivered_ == expected; }, 120))
             die("steady: " + std::to_string(steady_delivered_) + " of " + std::to_string(expected) +
                 " deliveries arrived");
-        const double elapsed = double(now_ns() - start) / 1e9;
+        const std::int64_t elapsed_ns = now_ns() - start;
+        const double elapsed = double(elapsed_ns) / 1e9;
         const std::int64_t cpu_after = server_.enabled() ? server_.cpu().total_ns() : 0;
+        const std::int64_t redis_after = redis_.enabled() ? redis_.cpu().total_ns() : 0;
+        const std::int64_t own_after = own_cpu_ns();
+        // Every delivery was checked against its bit as it came: a second
+        // copy failed the run then. Now every bit must be set.
         for (std::size_t id = 0; id < clients_.size(); ++id)
-            if (steady_seen_[id] != sent) die("steady: a client got a message twice or not at all");
-        line.add("steady_sent", double(sent)).add("delivered_per_s", double(expected) / elapsed);
+            if (steady_seen_[id] != sent) die("steady: a client did not get every message");
+        LatencySamples last;
+        for (std::uint64_t seq = 0; seq < sent; ++seq) last.add(steady_last_[seq]);
+        const double per_delivery_us = 1.0 / 1000.0 / double(expected);
+        line.add("steady_sent", double(sent))
+            .add("delivered_per_s", double(expected) / elapsed)
+            .add("steady_all_delivered_p50_us", last.percentile_us(50))
+            .add("steady_all_delivered_p99_us", last.percentile_us(99))
+            .add("loadgen_cpu_share", double(own_after - own_before) / double(elapsed_ns));
         if (server_.enabled())
-            line.add("server_cpu_us_per_delivery", double(cpu_after - cpu_before) / 1000.0 / double(expected));
+            line.add("server_cpu_us_per_delivery", double(cpu_after - cpu_before) * per_delivery_us)
+                .add("server_cpu_share", double(cpu_after - cpu_before) / double(elapsed_ns));
+        if (redis_.enabled())
+            line.add("redis_cpu_us_per_delivery", double(redis_after - redis_before) * per_delivery_us)
+                .add("redis_cpu_share", double(redis_after - redis_before) / double(elapsed_ns));
+        if (server_.enabled())
+            line.add("total_cpu_us_per_delivery",
+                     double(cpu_after - cpu_before + redis_after - redis_before) * per_delivery_us);
     }
 
     void on_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) override {
         ++messages_;
         if (op != ws::Opcode::text) die("the chat sent a binary frame");
         std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
-        if (text.find(R"("type":"new_message")") == std::string_view::npos) return;
+        if (!is_new_message(text)) return;
         std::size_t at = text.find(prefix_);
         if (at == std::string_view::npos) return;
         const std::size_t id = client.id();
@@ -127,12 +189,21 @@ private:
             round_latencies_.push_back(last_arrival_ - round_start_);
             ++got_;
         } else if (text.substr(at + prefix_.size()).starts_with("s")) {
+            const char* digits = text.data() + at + prefix_.size() + 1;
+            std::size_t seq = 0;
+            auto [end, ec] = std::from_chars(digits, text.data() + text.size(), seq);
+            if (ec != std::errc{} || end == text.data() + text.size() || *end != '"' || seq >= steady_capacity_)
+                die("steady: a message that was not sent: " + std::string(text.substr(0, 300)));
+            if (steady_bits_[id * steady_capacity_ + seq]) die("steady: a client got a message twice");
+            steady_bits_[id * steady_capacity_ + seq] = true;
             ++steady_seen_[id];
             ++steady_delivered_;
+            if (++steady_count_[seq] == clients_.size()) steady_last_[seq] = now_ns() - steady_sent_at_[seq];
         }
     }
 
     const std::string prefix_;
+    ServerStats redis_;
     std::uint64_t messages_ = 0;
     // The timed round.
     int round_ = -1;
@@ -145,6 +216,11 @@ private:
     // The steady stream.
     std::vector<std::uint64_t> steady_seen_;
     std::uint64_t steady_delivered_ = 0;
+    std::size_t steady_capacity_ = 0;
+    std::vector<bool> steady_bits_;             // client * capacity + message
+    std::vector<std::int64_t> steady_sent_at_;  // by message
+    std::vector<std::size_t> steady_count_;     // clients that have it, by message
+    std::vector<std::int64_t> steady_last_;     // sent until the last client had it, by message
 };
 
 }  // namespace

@@ -95,11 +95,12 @@ void ClientLoop::poll(int timeout_ms) {
 // ---- Client -----------------------------------------------------------------
 
 Client::Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientEvents& events,
-               std::size_t id)
+               std::size_t id, std::string_view path)
     : loop_(loop),
       events_(events),
       id_(id),
-      offer_deflate_(target.deflate) {
+      offer_deflate_(target.deflate),
+      socketio_(target.socketio ? SocketIo::engine_open : SocketIo::off) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
     if (source != 0) {
@@ -116,7 +117,7 @@ Client::Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientE
             throw std::system_error(errno, std::generic_category(), "bind to source address");
     }
     key_ = ws::make_client_key();
-    handshake_ = ws::client_handshake_request(target.host_port, target.path, key_);
+    handshake_ = ws::client_handshake_request(target.host_port, path.empty() ? target.path : path, key_);
     if (offer_deflate_) {
         // One more field before the blank line that ends the request.
         handshake_.insert(handshake_.size() - 2,
@@ -182,7 +183,9 @@ void Client::read_available() {
             if (std::size_t(n) < buffer.size()) return;
             continue;
         }
-        if (n == 0) return fail("the server closed the TCP connection");
+        if (n == 0)
+            return fail(state_ == State::handshaking ? "the server closed the TCP connection during the handshake"
+                                                     : "the server closed the TCP connection");
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
         return fail(std::string("read: ") + std::strerror(errno));
@@ -226,7 +229,7 @@ void Client::read_handshake(std::span<std::uint8_t> bytes) {
     std::span<std::uint8_t> frames = bytes.last(rest);
     std::string().swap(handshake_);
     std::string().swap(key_);
-    events_.on_open(*this);
+    if (socketio_ == SocketIo::off) events_.on_open(*this);  // else once Socket.IO has connected
     if (!frames.empty() && state_ == State::open) {
         loop_.count_frame_bytes(frames.size());
         endpoint_->feed(frames);
@@ -274,7 +277,45 @@ void Client::want_output(bool yes) {
 }
 
 void Client::on_message(ws::Opcode op, std::span<const std::uint8_t> payload) {
-    events_.on_message(*this, op, payload);
+    if (socketio_ == SocketIo::off) return events_.on_message(*this, op, payload);
+    if (op != ws::Opcode::text) return fail("Socket.IO: a binary frame (no binary events are expected)");
+    socketio_packet({reinterpret_cast<const char*>(payload.data()), payload.size()});
+}
+
+// One Engine.IO packet (one WebSocket message): its type is the first
+// character; a message ('4') carries a Socket.IO packet, whose type is the
+// second. Only the main namespace is used, so no namespace follows.
+void Client::socketio_packet(std::string_view packet) {
+    if (packet.empty()) return fail("Socket.IO: an empty packet");
+    switch (packet[0]) {
+    case '0':  // open: {"sid":...,"pingInterval":...}; connect to "/"
+        if (socketio_ != SocketIo::engine_open) return fail("Socket.IO: a second open packet");
+        socketio_ = SocketIo::namespace_connect;
+        return endpoint_->send_text("40");
+    case '1': return fail("Socket.IO: the server closed the session");
+    case '2': return endpoint_->send_text("3");  // ping: pong (Engine.IO v4: the server pings)
+    case '3':
+    case '6': return;  // pong, noop
+    case '4': break;
+    default: return fail("Socket.IO: unexpected packet " + std::string(packet.substr(0, 16)));
+    }
+    if (packet.size() < 2) return fail("Socket.IO: a message without a packet");
+    switch (packet[1]) {
+    case '0':  // connect: {"sid":...}
+        if (socketio_ != SocketIo::namespace_connect) return fail("Socket.IO: an unexpected connect");
+        socketio_ = SocketIo::connected;
+        return events_.on_open(*this);
+    case '2': {  // event: ["name",...]
+        if (socketio_ != SocketIo::connected) return fail("Socket.IO: an event before the connect");
+        const std::string_view event = packet.substr(2);
+        return events_.on_message(
+            *this, ws::Opcode::text,
+            {reinterpret_cast<const std::uint8_t*>(event.data()), event.size()});
+    }
+    case '1': return fail("Socket.IO: disconnected by the server");
+    case '4': return fail("Socket.IO: connect refused: " + std::string(packet.substr(2, 200)));
+    default: return fail("Socket.IO: unexpected packet " + std::string(packet.substr(0, 16)));
+    }
 }
 
 void Client::on_closed(std::uint16_t code, std::string_view reason, bool clean) {

@@ -8,6 +8,16 @@
 // ask for, a protocol error, compression asked for and not agreed) is
 // reported to ClientEvents::on_failure: a benchmark that silently loses
 // connections, or silently runs uncompressed, would report flattering numbers.
+//
+// With Target::socketio the client also speaks the little of Engine.IO v4 and
+// Socket.IO v5 that a WebSocket-only client needs, so that the same load
+// generator drives a Socket.IO server (bench/peers/socketio): the server's
+// open packet ("0{...}") is answered with a connect to the main namespace
+// ("40"); the client counts as open (ClientEvents::on_open) once the server
+// confirms it ("40{...}"); the server's pings ("2") are answered ("3") here;
+// events ("42[...]") reach ClientEvents::on_message as their JSON array, the
+// "42" taken off; a disconnect or a connect error fails the client. Send
+// events with Client::send_text("42[\"name\",...]").
 #pragma once
 
 #include <netinet/in.h>
@@ -33,6 +43,8 @@ struct Target {
     std::string path;
     // Offer permessage-deflate, and fail any connection whose server declines.
     bool deflate = false;
+    // Engine.IO v4 / Socket.IO v5 over the WebSocket (see the top of this file).
+    bool socketio = false;
 };
 
 class ClientEvents {
@@ -51,9 +63,10 @@ class ClientLoop;
 class Client final : private ws::EndpointHandler, private ws::ByteSink {
 public:
     // Starts a non-blocking connect from `source` (0: any address) to the
-    // target. `id` is the scenario's index for this client.
+    // target, asking for `path` (empty: the target's). `id` is the scenario's
+    // index for this client.
     Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientEvents& events,
-           std::size_t id);
+           std::size_t id, std::string_view path = {});
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
@@ -71,6 +84,8 @@ public:
 
 private:
     enum class State { connecting, handshaking, open, failed };
+    // Socket.IO: what the client waits for once the WebSocket is open.
+    enum class SocketIo { off, engine_open, namespace_connect, connected };
 
     // ws::EndpointHandler
     void on_message(ws::Opcode op, std::span<const std::uint8_t> payload) override;
@@ -78,6 +93,7 @@ private:
     // ws::ByteSink
     void write(std::span<const std::uint8_t> bytes) override;
 
+    void socketio_packet(std::string_view packet);
     void finish_connect();
     void read_available();
     void read_handshake(std::span<std::uint8_t> bytes);
@@ -90,6 +106,7 @@ private:
     int fd_ = -1;
     State state_ = State::connecting;
     bool offer_deflate_;
+    SocketIo socketio_ = SocketIo::off;
     std::string key_;
     std::string handshake_;  // the response head, until it is complete
     // Created when the handshake completes: only then is compression known.

@@ -10,6 +10,16 @@
 // figure includes what a server keeps per connection once it has inflated
 // and deflated a message: that is the idle cost of compression.
 //
+// With --chat the connections are chat clients (path /, or ?room= with
+// --rooms): each counts once it has its welcome (the handshake rate is then
+// that of welcomes, and --connect-batch bounds the clients between their
+// connect and their welcome, not only their handshakes), and the probe is
+// a rooms request, answered by the server from what it holds; any rooms
+// envelope after the probe counts (a rooms update to everyone reads the
+// same). bytes_received_per_conn is what the server sent each client until
+// the RSS reading: its welcome and the presence and rooms updates the
+// other clients' arrivals caused.
+//
 // Without --server-pid it reports only the handshake rate. With --hold S it
 // keeps every connection open S seconds after printing its result, so that
 // several loadgens can fill several servers at once (bench/run.sh's scale
@@ -31,6 +41,9 @@ constexpr std::uint8_t small_probe[small_probe_size] = {'i', 'd', 'l', 'e', '-',
 class IdleScenario final : public Scenario {
 public:
     explicit IdleScenario(const Settings& settings) : Scenario(settings) {
+        // Welcomes come while the others are still opening.
+        welcomed_.assign(settings_.connections, false);
+        answered_.assign(settings_.connections, false);
         if (settings_.json) {
             probe_ = json_payload(settings_.size).bytes;
             probe_op_ = ws::Opcode::text;
@@ -45,13 +58,16 @@ public:
     void run() override {
         const std::int64_t rss_before = rss();
         const std::int64_t start = now_ns();
-        open_all(120);
+        open_all(240);  // chat clients: until every one has its welcome
         const double open_s = double(now_ns() - start) / 1e9;
         idle_for(1.0);  // let the server finish whatever the handshakes started
         const std::int64_t rss_idle = rss();
+        const double received = double(loop_.frame_bytes_read());
 
+        probing_ = true;
         for (auto& client : clients_) {
-            client->send(probe_op_, probe_);
+            if (settings_.chat) client->send_text(R"({"type":"rooms"})");
+            else client->send(probe_op_, probe_);
             client->flush();
         }
         if (!poll_until([&] { return echoed_ == clients_.size(); }, 60))
@@ -64,6 +80,7 @@ public:
         {
             ResultLine result("idle");
             result.add("connections", n).add("handshakes_per_s", n / open_s);
+            if (settings_.chat) result.add("bytes_received_per_conn", received / n);
             if (server_.enabled()) {
                 result.add("rss_before_kib", double(rss_before) / 1024)
                     .add("rss_idle_kib", double(rss_idle) / 1024)
@@ -78,11 +95,41 @@ private:
     std::int64_t rss() const { return server_.enabled() ? server_.rss_bytes() : 0; }
 
     void on_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) override {
+        if (settings_.chat) return chat_message(client, op, payload);
         if (op != probe_op_ || !std::equal(payload.begin(), payload.end(), probe_.begin(), probe_.end()))
             die("connection " + std::to_string(client.id()) + ": unexpected message");
         ++echoed_;
     }
 
+    void on_failure(Client& client, std::string_view why) override {
+        if (!settings_.chat) return Scenario::on_failure(client, why);
+        die("connection " + std::to_string(client.id()) + " (" +
+            (welcomed_[client.id()] ? "welcomed" : "not welcomed yet") + ", " + std::to_string(welcomes_) +
+            " welcomed so far): " + std::string(why));
+    }
+
+    std::size_t through_opening() const override { return settings_.chat ? welcomes_ : open_count_; }
+
+    // A chat client: its welcome first, then (probing) a rooms envelope.
+    void chat_message(Client& client, ws::Opcode op, std::span<const std::uint8_t> payload) {
+        if (op != ws::Opcode::text) die("the chat sent a binary frame");
+        const std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
+        const std::size_t id = client.id();
+        if (!welcomed_[id]) {
+            if (!text.starts_with(R"({"type":"welcome")"))
+                die("connection " + std::to_string(id) + ": the first envelope was not a welcome: " +
+                    std::string(text.substr(0, 200)));
+            welcomed_[id] = true;
+            ++welcomes_;
+        } else if (probing_ && !answered_[id] && text.starts_with(R"({"type":"rooms")")) {
+            answered_[id] = true;
+            ++echoed_;
+        }
+    }
+
+    std::vector<bool> welcomed_, answered_;
+    std::size_t welcomes_ = 0;
+    bool probing_ = false;
     std::vector<std::uint8_t> probe_;
     ws::Opcode probe_op_ = ws::Opcode::binary;
     std::size_t echoed_ = 0;

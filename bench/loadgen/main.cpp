@@ -10,6 +10,7 @@
 #include <exception>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "scenario.h"
 
@@ -26,15 +27,29 @@ protocol error, refused handshake, unexpected close or wrong echo exits 1):
              the server's CPU time per message.
   idle       N connections that stay idle: the server's RSS growth per
              connection (start the server fresh; needs --server-pid) and
-             the handshake rate.
+             the handshake rate; with --chat, N chat clients.
   broadcast  N clients in the chat's lobby; one message at a time, the time
              until each client has it (p50/p99, all delivered); with --rate,
              a steady stream and the delivered messages/s.
 
 options:
-  --port N            server port on 127.0.0.1 (required)
-  --path P            WebSocket path (default /echo; broadcast: /)
-  --server-pid PID    read the server's CPU time and RSS from /proc/PID
+  --port N[,N...]     server port(s) on 127.0.0.1 (required); with several
+                      (the nodes of a cluster), client i connects to the
+                      (i mod count)-th: the clients are split evenly
+  --path P            WebSocket path (default /echo; broadcast, idle --chat: /;
+                      --protocol socketio: /socket.io/?EIO=4&transport=websocket)
+  --protocol NAME     wirechat (default) or socketio: broadcast speaks
+                      Engine.IO v4 / Socket.IO v5 over the WebSocket
+                      ("new_message" events; bench/peers/socketio)
+  --server-pid PID[,PID...]  read the server's CPU time and RSS from
+                      /proc/PID, summed over all the PIDs (a cluster's nodes)
+  --redis-pid PID     broadcast: also report this process's CPU per delivery
+                      (redis-server), apart from the server's
+  --chat              idle: chat clients; each counts once it has its welcome,
+                      and the probe is a rooms request instead of an echo
+  --rooms R           idle: spread the clients over rooms r<k>
+                      (?room= in the URL), consecutive clients in one room
+  --room-offset K     number the rooms from K (several loadgens, one chat)
   --connections N     (default 100)
   --size BYTES        echo payload size (default 32)
   --inflight K        echo messages outstanding per connection (default 1)
@@ -73,6 +88,17 @@ std::size_t count(std::string_view flag, std::string_view text) {
     return std::size_t(value);
 }
 
+// "A,B,C": whole numbers, at least one.
+std::vector<std::size_t> counts(std::string_view flag, std::string_view text) {
+    std::vector<std::size_t> out;
+    while (true) {
+        const std::size_t comma = text.find(',');
+        out.push_back(count(flag, text.substr(0, comma)));
+        if (comma == std::string_view::npos) return out;
+        text.remove_prefix(comma + 1);
+    }
+}
+
 Settings parse(int argc, char** argv, std::string& scenario) {
     Settings s;
     for (int i = 1; i < argc; ++i) {
@@ -98,11 +124,28 @@ Settings parse(int argc, char** argv, std::string& scenario) {
             s.deflate = true;
             continue;
         }
+        if (arg == "--chat") {
+            s.chat = true;
+            continue;
+        }
         if (i + 1 == argc) usage_error(std::string(arg) + " needs a value");
         std::string_view value = argv[++i];
-        if (arg == "--port") s.port = std::uint16_t(std::min<std::size_t>(count(arg, value), 65535));
-        else if (arg == "--path") s.path = value;
-        else if (arg == "--server-pid") s.server_pid = pid_t(count(arg, value));
+        if (arg == "--port") {
+            s.ports.clear();
+            for (std::size_t port : counts(arg, value)) {
+                if (port == 0 || port > 65535) usage_error("--port: expected 1 to 65535");
+                s.ports.push_back(std::uint16_t(port));
+            }
+        } else if (arg == "--path") s.path = value;
+        else if (arg == "--protocol") {
+            if (value != "wirechat" && value != "socketio") usage_error("--protocol: wirechat or socketio");
+            s.socketio = value == "socketio";
+        } else if (arg == "--server-pid") {
+            s.server_pids.clear();
+            for (std::size_t pid : counts(arg, value)) s.server_pids.push_back(pid_t(pid));
+        } else if (arg == "--redis-pid") s.redis_pid = pid_t(count(arg, value));
+        else if (arg == "--rooms") s.rooms = count(arg, value);
+        else if (arg == "--room-offset") s.room_offset = count(arg, value);
         else if (arg == "--connections") s.connections = count(arg, value);
         else if (arg == "--size") s.size = count(arg, value);
         else if (arg == "--inflight") s.inflight = count(arg, value);
@@ -117,7 +160,13 @@ Settings parse(int argc, char** argv, std::string& scenario) {
     }
     if (scenario.empty()) usage_error("which scenario? echo, idle or broadcast");
     if (s.connections == 0) usage_error("--connections must be at least 1");
-    if (s.path.empty()) s.path = scenario == "broadcast" ? "/" : "/echo";
+    if (s.ports.empty()) usage_error("--port is required");
+    if (s.socketio && scenario != "broadcast") usage_error("--protocol socketio: broadcast only");
+    if ((s.chat || s.rooms > 0) && scenario != "idle") usage_error("--chat and --rooms: idle only");
+    if (s.path.empty()) {
+        if (s.socketio) s.path = "/socket.io/?EIO=4&transport=websocket";
+        else s.path = scenario == "broadcast" || s.chat ? "/" : "/echo";
+    }
     return s;
 }
 

@@ -5,12 +5,23 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 namespace wirechat::bench {
 
-Scenario::Scenario(const Settings& settings)
-    : settings_(settings), server_(settings.server_pid), target_(make_target(settings.port, settings.path)) {
-    target_.deflate = settings.deflate;
+Scenario::Scenario(const Settings& settings) : settings_(settings), server_(settings.server_pids) {
+    if (settings.ports.empty()) throw std::invalid_argument("--port is required");
+    for (std::uint16_t port : settings.ports) {
+        targets_.push_back(make_target(port, settings.path));
+        targets_.back().deflate = settings.deflate;
+        targets_.back().socketio = settings.socketio;
+    }
+}
+
+std::string Scenario::room_of(std::size_t id) const {
+    std::string room(1, 'r');  // (not "r" + std::to_string(...): GCC 12 warns wrongly of an overlap)
+    room += std::to_string(settings_.room_offset + id * settings_.rooms / settings_.connections);
+    return room;
 }
 
 void Scenario::open_all(double timeout_s) {
@@ -18,18 +29,23 @@ void Scenario::open_all(double timeout_s) {
     clients_.reserve(n);
     bool ok = poll_until(
         [&] {
-            while (clients_.size() < n && clients_.size() - open_count_ < settings_.connect_batch) {
+            while (clients_.size() < n && clients_.size() - through_opening() < settings_.connect_batch) {
                 std::size_t id = clients_.size();
                 in_addr_t source = settings_.sources > 1
                                        ? htonl(INADDR_LOOPBACK + std::uint32_t(id % settings_.sources))
                                        : 0;
-                clients_.push_back(std::make_unique<Client>(loop_, target_, source, *this, id));
+                const Target& target = targets_[id % targets_.size()];
+                std::string path;
+                if (settings_.rooms > 0)
+                    path = target.path + (target.path.find('?') == std::string::npos ? "?" : "&") +
+                           "room=" + room_of(id);
+                clients_.push_back(std::make_unique<Client>(loop_, target, source, *this, id, path));
             }
-            return open_count_ == n;
+            return through_opening() == n;
         },
         timeout_s);
     if (!ok)
-        die("only " + std::to_string(open_count_) + " of " + std::to_string(n) +
+        die("only " + std::to_string(through_opening()) + " of " + std::to_string(n) +
             " connections opened in " + std::to_string(timeout_s) + " s");
 }
 

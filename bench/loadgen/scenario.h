@@ -16,9 +16,17 @@
 namespace wirechat::bench {
 
 struct Settings {
-    std::uint16_t port = 0;
-    std::string path;               // default depends on the scenario
-    pid_t server_pid = 0;           // 0: no CPU or memory figures
+    // One port per server process (the nodes of a cluster): client i
+    // connects to ports[i % ports.size()], so the clients are split evenly.
+    std::vector<std::uint16_t> ports;
+    std::string path;               // default depends on the scenario and protocol
+    bool socketio = false;          // --protocol socketio: Engine.IO v4 / Socket.IO v5 framing
+    // The server's processes, summed (none: no CPU or memory figures).
+    std::vector<pid_t> server_pids;
+    pid_t redis_pid = 0;            // broadcast: redis-server's CPU, reported on its own
+    bool chat = false;              // idle: chat clients (each must get its welcome)
+    std::size_t rooms = 0;          // idle: clients spread over rooms r<k> (0: the path's)
+    std::size_t room_offset = 0;    // the first room's number
     std::size_t connections = 100;
     std::size_t size = 32;          // echo payload bytes
     std::size_t inflight = 1;       // echo messages outstanding per connection
@@ -62,11 +70,18 @@ protected:
     void on_open(Client& client) override;
     void on_failure(Client& client, std::string_view why) override;
     virtual void opened(Client&) {}
+    // How many clients are through their opening: the WebSocket handshake,
+    // or whatever a scenario waits for after it (a chat client's welcome).
+    // open_all keeps --connect-batch clients in flight until this counts them.
+    virtual std::size_t through_opening() const { return open_count_; }
+    // The room client `id` asks for with --rooms: r<offset + id * rooms / connections>,
+    // so that consecutive clients fill one room after another.
+    std::string room_of(std::size_t id) const;
 
     const Settings& settings_;
     ServerStats server_;
     ClientLoop loop_;
-    Target target_;
+    std::vector<Target> targets_;  // one per port
     std::vector<std::unique_ptr<Client>> clients_;
     std::size_t open_count_ = 0;
 };

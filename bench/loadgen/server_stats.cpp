@@ -24,10 +24,8 @@ std::string read_proc(pid_t pid, const char* file) {
     return text;
 }
 
-}  // namespace
-
-ServerStats::Cpu ServerStats::cpu() const {
-    std::string text = read_proc(pid_, "stat");
+ServerStats::Cpu process_cpu(pid_t pid) {
+    std::string text = read_proc(pid, "stat");
     // The command name may contain spaces and parentheses: fields are counted
     // from the last ')'. utime and stime are fields 14 and 15 of the line.
     std::size_t pos = text.rfind(')');
@@ -48,11 +46,27 @@ ServerStats::Cpu ServerStats::cpu() const {
     return {utime * tick_ns, stime * tick_ns};
 }
 
+}  // namespace
+
+ServerStats::Cpu ServerStats::cpu() const {
+    Cpu sum;
+    for (pid_t pid : pids_) {
+        const Cpu one = process_cpu(pid);
+        sum.user_ns += one.user_ns;
+        sum.system_ns += one.system_ns;
+    }
+    return sum;
+}
+
 std::int64_t ServerStats::rss_bytes() const {
-    std::string text = read_proc(pid_, "status");
-    std::size_t pos = text.find("VmRSS:");
-    if (pos == std::string::npos) throw std::runtime_error("no VmRSS in /proc/PID/status");
-    return std::atoll(text.c_str() + pos + 6) * 1024;
+    std::int64_t sum = 0;
+    for (pid_t pid : pids_) {
+        std::string text = read_proc(pid, "status");
+        std::size_t pos = text.find("VmRSS:");
+        if (pos == std::string::npos) throw std::runtime_error("no VmRSS in /proc/PID/status");
+        sum += std::atoll(text.c_str() + pos + 6) * 1024;
+    }
+    return sum;
 }
 
 }  // namespace wirechat::bench

@@ -1,21 +1,25 @@
-// What the benchmark reads about the server process from /proc: CPU time
-// (user + system, all threads) and resident memory. CPU time per message is
-// the fair figure when the load generator, not the server, is the bottleneck:
-// msgs/s then measures the client, but the server's CPU per message does not.
+// What the benchmark reads about the server's processes from /proc: CPU time
+// (user + system, all threads) and resident memory, summed over every
+// process of the server (a cluster's nodes: --server-pid A,B). CPU time per
+// message is the fair figure when the load generator, not the server, is
+// the bottleneck: msgs/s then measures the client, but the server's CPU per
+// message does not.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace wirechat::bench {
 
 class ServerStats {
 public:
-    explicit ServerStats(pid_t pid) : pid_(pid) {}
+    explicit ServerStats(std::vector<pid_t> pids) : pids_(std::move(pids)) {}
 
-    bool enabled() const { return pid_ > 0; }
-    // CPU time of the whole process (all threads), in nanoseconds, at the
+    bool enabled() const { return !pids_.empty(); }
+    // CPU time of the processes (all threads), in nanoseconds, at the
     // kernel's tick resolution (typically 10 ms: measure for long enough).
     // User time is where servers differ; system time is mostly TCP, which
     // every server pays alike.
@@ -25,11 +29,11 @@ public:
         std::int64_t total_ns() const { return user_ns + system_ns; }
     };
     Cpu cpu() const;
-    // VmRSS in bytes.
+    // VmRSS in bytes, summed.
     std::int64_t rss_bytes() const;
 
 private:
-    pid_t pid_;
+    std::vector<pid_t> pids_;
 };
 
 }  // namespace wirechat::bench
