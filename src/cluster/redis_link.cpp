@@ -163,6 +163,7 @@ void RedisLink::on_io(std::uint32_t events) {
         write();  // completes the connect first
     }
     if (!context_ || !(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
+    heard_at_ = loop_.now_ms();
     do redisAsyncHandleRead(context_);
     while (context_ && more_to_read());
 }
@@ -198,7 +199,7 @@ void RedisLink::on_timer() {
         lose("no connection within " + std::to_string(timeout_ms_) + " ms");
         return;
     }
-    if (!sent_at_.empty() && now - sent_at_.front() > timeout_ms_) {
+    if (!sent_at_.empty() && now - sent_at_.front() > timeout_ms_ && now - heard_at_ > timeout_ms_) {
         lose("no reply within " + std::to_string(timeout_ms_) + " ms");
         return;
     }

@@ -13,8 +13,10 @@
 //     list), as the loop does for every connection; what the kernel does
 //     not take then waits for the socket's next writable edge (never the
 //     before-sleep list again: that would spin while Redis is not reading).
-// hiredis 0.14 (Debian 12) has no timeouts of its own: commands waiting
-// longer than `timeout_ms` for their replies count as a lost connection.
+// hiredis 0.14 (Debian 12) has no timeouts of its own: a command waiting
+// longer than `timeout_ms` for its reply, while nothing at all came from
+// Redis for that long, counts as a lost connection. (Replies that came but
+// wait in our socket while the loop is busy are not Redis's silence.)
 #pragma once
 
 #include <cstddef>
@@ -106,6 +108,7 @@ private:
     bool quiet_ = false;     // lost() was reported, or disconnect() asked: say nothing more
     bool freeing_ = false;   // hiredis is freeing the context: never free it twice
     std::deque<std::int64_t> sent_at_;  // when each waiting command was sent
+    std::int64_t heard_at_ = 0;         // when bytes last came from Redis
     Callback subscription_;
     net::Timer timer_{[this] { on_timer(); }};
 };
