@@ -288,6 +288,28 @@ static_run() {  # SERVER: wrk against GET / and the server's CPU per request
 # on core 1, each echoing once on every connection, then holding them open
 # while the servers' memory and sockets are counted.
 sockets_of() { find "/proc/$1/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+# await_holding_loadgens SECTION SECONDS PID...: idle loadgens (PID i writes
+# $work/SECTION-load-i.out) each print their result once all their
+# connections are open and then hold them; one that exits instead has
+# failed, and so has the run if they take over SECONDS.
+await_holding_loadgens() {
+    local section=$1 seconds=$2 i
+    shift 2
+    local pids=("$@") done_count=0 deadline=$((SECONDS + seconds))
+    while [ "$done_count" -lt "${#pids[@]}" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { echo "bench: $section: the loadgens took over $seconds s" >&2; exit 1; }
+        done_count=0
+        for i in $(seq "${#pids[@]}"); do
+            if grep -q '^RESULT' "$work/$section-load-$i.out"; then done_count=$((done_count + 1))
+            elif ! kill -0 "${pids[$((i - 1))]}" 2>/dev/null; then
+                echo "bench: $section: loadgen $i failed:" >&2
+                cat "$work/$section-load-$i.out" >&2
+                exit 1
+            fi
+        done
+        sleep 0.2
+    done
+}
 rss_kib_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 scale_run() {
     port=$(free_port)
@@ -317,22 +339,7 @@ scale_run() {
         loads+=($!)
         scale_pids+=($!)
     done
-    # Every loadgen prints its result (all its connections opened and echoed
-    # once) and then holds; one that exits instead has failed.
-    local done_count=0 deadline=$((SECONDS + 180))
-    while [ "$done_count" -lt "$scale_servers" ]; do
-        [ "$SECONDS" -lt "$deadline" ] || { echo "bench: scale: the loadgens took over 180 s" >&2; exit 1; }
-        done_count=0
-        for i in $(seq "$scale_servers"); do
-            if grep -q '^RESULT' "$work/scale-load-$i.out"; then done_count=$((done_count + 1))
-            elif ! kill -0 "${loads[$((i - 1))]}" 2>/dev/null; then
-                echo "bench: scale: loadgen $i failed:" >&2
-                cat "$work/scale-load-$i.out" >&2
-                exit 1
-            fi
-        done
-        sleep 0.2
-    done
+    await_holding_loadgens scale 180 "${loads[@]}"
     local rss_after=0 held=0 least="" most=0 count
     for i in $(seq "$scale_servers"); do
         pid=${servers[$((i - 1))]}
@@ -536,20 +543,7 @@ cluster_idle_run() {
         loads+=($!)
         node_pids+=($!)
     done
-    local done_count=0 deadline=$((SECONDS + 420))
-    while [ "$done_count" -lt "$n" ]; do
-        [ "$SECONDS" -lt "$deadline" ] || { echo "bench: cluster: the loadgens took over 420 s" >&2; exit 1; }
-        done_count=0
-        for i in $(seq "$n"); do
-            if grep -q '^RESULT' "$work/cluster-load-$i.out"; then done_count=$((done_count + 1))
-            elif ! kill -0 "${loads[$((i - 1))]}" 2>/dev/null; then
-                echo "bench: cluster: loadgen $i failed:" >&2
-                cat "$work/cluster-load-$i.out" >&2
-                exit 1
-            fi
-        done
-        sleep 0.2
-    done
+    await_holding_loadgens cluster 420 "${loads[@]}"
     sleep 1  # the last presence and rooms updates out
     local rss_after=0 rss_before_sum=0 held=0 least="" most=0 count per_node=""
     for i in $(seq "$n"); do
