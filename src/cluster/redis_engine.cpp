@@ -492,9 +492,13 @@ void RedisEngine::finish(Parked& parked) {
     // Its presence may have changed while the answer waited, unseen here if
     // nobody else of this node was in the room: see it again at the flush.
     dirty_rooms_.emplace(parked.room);
+    // At most history_per_room, as promised: more missed than that (the
+    // snapshot's and those after it together) is not a recovery.
     std::size_t first = 0;
-    if (!parked.recovered.value_or(false) && messages.size() > chat_.history_per_room)
+    if (messages.size() > chat_.history_per_room) {
         first = messages.size() - chat_.history_per_room;
+        if (parked.recovered) parked.recovered = false;
+    }
     std::string history = "[";
     for (std::size_t i = first; i < messages.size(); ++i) {
         if (i > first) history += ',';
