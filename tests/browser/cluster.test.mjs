@@ -221,7 +221,7 @@ function assertOnceEachInIdOrder(shown, who) {
 /** Remembers (in the page, for the test) the message items shown now. */
 async function rememberItems(page) {
   return page.evaluate(() => {
-    window.itemsBeforeReconnect = [...document.querySelectorAll('[role="log"] > li')];
+    window.itemsBeforeReconnect = [...document.querySelectorAll('[role="log"] li')];
     return window.itemsBeforeReconnect.length;
   });
 }
@@ -229,7 +229,7 @@ async function rememberItems(page) {
 /** Whether the items remembered are still the first items of the list, the same nodes. */
 async function sameItemsStillShown(page) {
   return page.evaluate(() => {
-    const now = [...document.querySelectorAll('[role="log"] > li')];
+    const now = [...document.querySelectorAll('[role="log"] li')];
     return window.itemsBeforeReconnect.every((item, i) => now[i] === item);
   });
 }

@@ -181,7 +181,7 @@ export async function sendMessage(page, text) {
 /** Waits for a message with exactly this text (and optionally this sender) to be shown. */
 export async function waitForMessage(page, text, from, timeout = WAIT_MS) {
   await page.waitForFunction(([wantedText, wantedFrom]) =>
-    [...document.querySelectorAll('[role="log"] > li')].some((item) =>
+    [...document.querySelectorAll('[role="log"] li')].some((item) =>
       item.querySelector('.text').textContent === wantedText
       && (wantedFrom === null || item.dataset.from === wantedFrom)),
   [text, from ?? null], { timeout });
@@ -189,7 +189,7 @@ export async function waitForMessage(page, text, from, timeout = WAIT_MS) {
 
 /** Every message on the page as the user sees it. */
 export function shownMessages(page) {
-  return page.$$eval('[role="log"] > li', (items) => items.map((item) => ({
+  return page.$$eval('[role="log"] li', (items) => items.map((item) => ({
     id: item.dataset.id,
     from: item.querySelector('.from').textContent,
     text: item.querySelector('.text').textContent,

@@ -9,6 +9,11 @@
 // room, the id of the newest message it shows of that room (`since`), and its nickname. The
 // welcome then answers in one step; with `recovered` true its history is exactly what we
 // missed, so each message is shown once and none is missing, whichever server we land on.
+//
+// Keyboard focus follows what the user did: setting a nickname leaves it in the field, and
+// joining a room (from the list or the field) moves it to the message field once the room
+// is shown, closing the drawer on a phone; a refused nickname or room keeps it where it was,
+// with the text, to be corrected.
 
 import { Connection } from './connection.js';
 import { MessageList } from './message_list.js';
@@ -37,8 +42,12 @@ const connection = new Connection(chatAddress, {
   onState: (state) => view.showConnectionState(state),
   onEnvelope: handleEnvelope,
 });
-const view = new View({ onJoin: (name) => connection.send('join', name) });
-const messages = new MessageList(document.getElementById('messages'));
+const view = new View({ onJoin: join, focusComposer: () => messageField.focus() });
+const messages = new MessageList({
+  log: document.getElementById('log'),
+  list: document.getElementById('messages'),
+  empty: document.getElementById('messages-empty'),
+});
 
 let nickname = '';  // the name the server knows us by, as shown
 // The name the user chose (and the server confirmed): asked back on every connection.
@@ -48,6 +57,8 @@ let presence = { users: [], count: 0 };
 let awaitingEcho = null;       // trimmed text of the last message we sent
 let asked = { room: null, since: null, nickname: null };  // the current address's parameters
 let restoringNickname = null;  // { name, triesLeft, fallback, timer } while re-claiming our name
+let requestedNickname = null;  // the name the nickname field asked for, until answered
+let joinAsked = false;         // the user asked to join a room; its `joined` is to come
 
 /** The chat's address for the next connection attempt: where we are, as far as we know. */
 function chatAddress() {
@@ -82,6 +93,8 @@ function handleEnvelope({ type, payload }) {
 function onWelcome(welcome) {
   // A new connection: nothing asked on the old one will be answered.
   stopRestoringNickname();
+  requestedNickname = null;
+  joinAsked = false;
   const given = welcome?.nickname;
   if (typeof given === 'string') {
     if (asked.nickname !== null && asked.nickname === chosenNickname && given !== asked.nickname) {
@@ -103,6 +116,20 @@ function onJoined(joined) {
   if (typeof joined?.room !== 'string') return;
   enterRoom(joined, false);
   if (roomField.value.trim() === joined.room) roomField.value = '';
+  if (!joinAsked) return;
+  joinAsked = false;
+  // Joined to talk there: focus goes to the message field (whose placeholder names the
+  // room), unless the user has already gone somewhere else than where they asked from.
+  const from = document.activeElement;
+  const focusComposer = from === null || from === document.body
+    || document.getElementById('sidebar').contains(from);
+  view.setPanelOpen(false);  // first: the message field is inert while the drawer is open
+  if (focusComposer) messageField.focus();
+}
+
+/** The user asked to join `name` (from the room list or the room field). */
+function join(name) {
+  if (connection.send('join', name)) joinAsked = true;
 }
 
 /**
@@ -158,7 +185,10 @@ function onNickname(name) {
   stopRestoringNickname();
   chosenNickname = name;
   sessionStorage.setItem(SAVED_NICKNAME, name);
-  setNickname(name);
+  // The field, still focused, shows what the server made of what it asked for.
+  const answered = requestedNickname !== null && nicknameField.value.trim() === requestedNickname;
+  requestedNickname = null;
+  setNickname(name, answered);
 }
 
 /** The servers lost their store for a while, and someone else took our name meanwhile. */
@@ -178,9 +208,9 @@ function onRenamed(name) {
   view.showAlert(describeRenamed(previous, name));
 }
 
-function setNickname(name) {
+function setNickname(name, answered = false) {
   nickname = name;
-  view.showNickname(name);
+  view.showNickname(name, answered);
   messages.markOwn(name);
   view.showUsers(presence, nickname);
 }
@@ -213,6 +243,8 @@ function confirmEcho(arrived) {
 
 function onError(error) {
   const code = error?.code;
+  if (code === 'bad_nickname') requestedNickname = null;
+  if (code === 'bad_room') joinAsked = false;
   if (code === 'bad_nickname' && restoringNickname !== null) {
     if (restoringNickname.triesLeft > 0) {
       restoringNickname.triesLeft -= 1;
@@ -259,18 +291,20 @@ document.getElementById('nickname-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const name = nicknameField.value.trim();
   if (name === '' || name === nickname) return;
-  if (requestNickname(name)) nicknameField.blur();
+  // Focus stays in the field (blurring it would drop keyboard focus to the page).
+  if (requestNickname(name)) requestedNickname = name;
 });
-// Leaving the field without applying puts the confirmed name back, so it never lies
-// (moving to its own "Set" button is applying, not leaving).
-nicknameField.addEventListener('blur', (event) => {
-  if (event.relatedTarget?.form !== nicknameField.form) nicknameField.value = nickname;
+// Leaving the field and its "Set" button puts the confirmed name back, so it never lies:
+// whether the name was not applied, or applied and refused (focus stays in the field after
+// Enter, with the refused name there to be corrected). Moving between the two is not leaving.
+nicknameField.form.addEventListener('focusout', (event) => {
+  if (!nicknameField.form.contains(event.relatedTarget)) nicknameField.value = nickname;
 });
 
 document.getElementById('room-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const name = roomField.value.trim();
-  if (name !== '' && connection.send('join', name)) view.setPanelOpen(false);
+  if (name !== '') join(name);
 });
 
 connection.start();

@@ -15,16 +15,22 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
 
 export class MessageList {
-  /** @param {HTMLOListElement} element  the role="log" list */
-  constructor(element) {
-    this.element = element;
+  /**
+   * @param {{log: HTMLElement, list: HTMLOListElement, empty: HTMLElement}} elements
+   *   the role="log" element (it scrolls), the list of messages inside it, and the line
+   *   shown while the list is empty
+   */
+  constructor({ log, list, empty }) {
+    this.element = list;
+    this.scroller = log;
+    this.empty = empty;
     this.ids = new Set();
-    // A reader at the bottom stays there when the list shrinks (a phone's keyboard opens,
+    // A reader at the bottom stays there when the log shrinks (a phone's keyboard opens,
     // the composer grows, the window is resized); one scrolled up to read stays put.
     this.pinned = true;
-    element.addEventListener('scroll', () => { this.pinned = this.isNearBottom(); },
+    log.addEventListener('scroll', () => { this.pinned = this.isNearBottom(); },
       { passive: true });
-    new ResizeObserver(() => { if (this.pinned) this.scrollToBottom(); }).observe(element);
+    new ResizeObserver(() => { if (this.pinned) this.scrollToBottom(); }).observe(log);
   }
 
   clear() {
@@ -56,9 +62,9 @@ export class MessageList {
     return this.add(messages, ownNickname);
   }
 
-  /** Sets the line shown (by CSS) while the room has no messages. */
+  /** Sets the line shown (CSS shows it only while the list is empty) for an empty room. */
   setEmptyText(text) {
-    this.element.dataset.empty = text;
+    this.empty.textContent = text;
   }
 
   /**
@@ -92,12 +98,12 @@ export class MessageList {
   }
 
   scrollToBottom() {
-    this.element.scrollTop = this.element.scrollHeight;
+    this.scroller.scrollTop = this.scroller.scrollHeight;
     this.pinned = true;
   }
 
   isNearBottom() {
-    const { scrollTop, scrollHeight, clientHeight } = this.element;
+    const { scrollTop, scrollHeight, clientHeight } = this.scroller;
     return scrollHeight - scrollTop - clientHeight < NEAR_BOTTOM_PX;
   }
 
