@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what is missing, then build and run every test: unit and
 # integration tests (Release, then again under AddressSanitizer and
-# UndefinedBehaviorSanitizer), every libFuzzer target briefly, interop with
+# UndefinedBehaviorSanitizer), the whole tree built again with clang 14 and
+# its unit tests run, every libFuzzer target briefly, interop with
 # python3-websockets, the browser test in headless Chromium, and a quick
 # pass of the benchmark suite (proves it runs; judges no speed).
 set -eu
@@ -21,6 +22,11 @@ step "build and test under ASan + UBSan"
 cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DWIRECHAT_SANITIZE=ON >/dev/null
 cmake --build build-sanitize -j"$jobs"
 ctest --test-dir build-sanitize --output-on-failure -j"$jobs"
+
+step "build with clang 14 (the whole tree, libstdc++) and run its unit tests"
+CC=clang-14 CXX=clang++-14 cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-clang -j"$jobs"
+ctest --test-dir build-clang --output-on-failure -j"$jobs" -L '^unit$'
 
 step "fuzz: every libFuzzer target for 15 s, then replay its seed corpus (fuzz/README.md)"
 mkdir -p build-fuzz
