@@ -476,7 +476,7 @@ cluster_bcast_run() {
         --server-pid "$(IFS=,; echo "${node_pids[*]}")" "${args[@]}" --connections "$cluster_clients" \
         --rounds "$cluster_rounds" --rate "$cluster_rate" --duration "$cluster_duration" | grep '^RESULT')
     cluster_stop
-    if grep -q "no longer serving" "$work"/node-*.log; then
+    if grep -q "redis_lost" "$work"/node-*.log; then
         echo "bench: cluster: a $row node lost Redis during the run:" >&2
         grep -h "redis:" "$work"/node-*.log >&2
         exit 1
@@ -567,7 +567,7 @@ cluster_idle_run() {
     used_after=$(redis_info memory used_memory)
     dataset=$(redis_info memory used_memory_dataset)
     keys=$(rcli dbsize)
-    if grep -q "no longer serving" "$work"/cluster-node-*.log || [ "$nicknames" != "$cluster_idle_conns" ]; then
+    if grep -q "redis_lost" "$work"/cluster-node-*.log || [ "$nicknames" != "$cluster_idle_conns" ]; then
         echo "bench: cluster: Redis holds $nicknames of $cluster_idle_conns clients; the nodes said:" >&2
         grep -h "redis:" "$work"/cluster-node-*.log >&2
         exit 1

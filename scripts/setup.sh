@@ -20,12 +20,15 @@ if [ "${1:-}" = bench ]; then
     packages="$packages $bench_packages"
 fi
 if [ "${1:-}" = test ]; then
-    # catch2: unit tests; clang + compiler-rt: libFuzzer targets;
+    # catch2: unit tests; clang: the clang build; clang + compiler-rt: libFuzzer targets;
     # python3-websockets: an independent WebSocket client for interop tests;
     # chromium: the browser test of the chat page; redis-server: the cluster
     # tests start their own, on a free loopback port with a temporary
     # directory (they never use the package's service).
+    # prometheus: the admin listener's test checks /metrics with promtool
+    # and has a Prometheus of its own scrape a node (never the service).
     packages="$packages catch2 clang-14 libclang-rt-14-dev python3 python3-websockets chromium redis-server"
+    packages="$packages prometheus"
     packages="$packages $bench_packages"
 fi
 

@@ -13,13 +13,17 @@
 #include <string>
 #include <string_view>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "cluster/redis_url.h"
+#include "http/authority.h"
+#include "ops/log.h"
 #include "net/event_loop.h"
+#include "net/listener.h"
 #include "net/signals.h"
 #include "server/server.h"
 #include "server/workers.h"
@@ -34,6 +38,8 @@ using wirechat::server::Options;
 struct Command {
     Options options;
     int workers = 1;
+    wirechat::ops::Level log_level = wirechat::ops::Level::info;
+    wirechat::ops::Format log_format = wirechat::ops::Format::text;
 };
 
 constexpr const char* usage = R"(usage: wirechat [options]
@@ -85,6 +91,15 @@ options:
   --reuse-port            let several wirechat processes share the port
                           (SO_REUSEPORT); with --redis they are one chat,
                           without it each has a chat of its own
+  --admin HOST:PORT       a second, plain-HTTP listener for operations (e.g.
+                          127.0.0.1:9100; port 0 picks a free one, named in
+                          the "listening" log line): /metrics (Prometheus),
+                          /healthz, /readyz. Off by default
+  --log-level LEVEL       error, warn, info (default) or debug: what goes to
+                          stderr, one line per event
+  --log-format FORMAT     text (default) or json
+  --access-log            log one line per HTTP request (method, path, status,
+                          bytes, duration, peer); off by default
   --workers N             serve with N processes (1 to 64; default 1) sharing
                           the port, e.g. one per core, under a supervisor that
                           starts again any that dies. Each is a node of the
@@ -97,6 +112,9 @@ options:
   --io-uring-writes-only  io_uring for the writes only; sockets are read after
                           epoll (what kernels before 6.1 get)
   --help                  show this and exit
+
+Started by systemd with a socket (LISTEN_FDS=1, LISTEN_PID), it serves that
+socket instead of binding --host and --port (deploy/wirechat.socket).
 
 On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
 gracefully: no new connections, responses in flight finish, WebSockets get a
@@ -128,7 +146,8 @@ constexpr std::string_view valued_flags[] = {
     "--host",          "--port",           "--web",          "--max-message",   "--max-body",
     "--allowed-origin", "--header-timeout", "--idle-timeout", "--ping-interval", "--pong-timeout",
     "--max-pending",   "--history",        "--redis",        "--redis-prefix",  "--redis-timeout",
-    "--history-ttl",   "--redis-node-ttl", "--workers"};
+    "--history-ttl",   "--redis-node-ttl", "--workers",      "--admin",         "--log-level",
+    "--log-format"};
 
 // The host of a --redis URL as a numeric address: resolved here, once, so
 // that reconnecting never blocks the loop on a name lookup.
@@ -175,6 +194,10 @@ Command parse(int argc, char** argv) {
             options.share_port = true;
             continue;
         }
+        if (arg == "--access-log") {
+            options.access_log = true;
+            continue;
+        }
         if (arg == "--no-io-uring") {
             options.batch_io = false;
             continue;
@@ -218,6 +241,19 @@ Command parse(int argc, char** argv) {
             redis.heartbeat_ms = redis.node_ttl_ms / 3;
         }
         else if (arg == "--workers") command.workers = int(parse_size(arg, value, 64));
+        else if (arg == "--admin") {
+            std::string error;
+            auto address = wirechat::http::parse_host_port(value, 0, error, true);
+            if (!address || value.find(':') == std::string_view::npos)
+                throw UsageError{"--admin: expected HOST:PORT, e.g. 127.0.0.1:9100, got '" + std::string(value) + "'"};
+            options.admin = Options::Address{address->host, address->port};
+        } else if (arg == "--log-level") {
+            if (!wirechat::ops::parse_level(value, command.log_level))
+                throw UsageError{"--log-level: error, warn, info or debug, not '" + std::string(value) + "'"};
+        } else if (arg == "--log-format") {
+            if (!wirechat::ops::parse_format(value, command.log_format))
+                throw UsageError{"--log-format: text or json, not '" + std::string(value) + "'"};
+        }
         else options.pong_timeout_ms = milliseconds(arg, value);  // --pong-timeout
     }
     // Each worker is a server of its own: only a shared store makes their
@@ -225,6 +261,8 @@ Command parse(int argc, char** argv) {
     if (command.workers > 1 && !redis_url)
         throw UsageError{"--workers " + std::to_string(command.workers) +
                          " needs --redis: without it each worker would have a chat of its own"};
+    if (command.workers > 1 && wirechat::net::socket_activation_requested())
+        throw UsageError{"--workers cannot share a socket passed by systemd (LISTEN_FDS): one process serves it"};
     struct stat st{};
     if (stat(options.web_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw UsageError{"--web: '" + options.web_dir + "' is not a directory"};
@@ -248,7 +286,13 @@ int serve(const Options& options) {
         wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });
         std::printf("listening on http://%s:%u\n", options.host.c_str(), unsigned(server.port()));
         std::fflush(stdout);
+        using wirechat::ops::Field;
+        wirechat::ops::log(wirechat::ops::Level::info, "listening",
+                           {Field("host", options.host), Field("port", unsigned(server.port())),
+                            Field("engine", options.redis ? "redis" : "memory"),
+                            Field("admin_port", unsigned(server.admin_port())), Field("pid", int(getpid()))});
         loop.run();
+        wirechat::ops::log(wirechat::ops::Level::info, "stopped", {Field("pid", int(getpid()))});
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "wirechat: %s\n", e.what());
@@ -261,6 +305,7 @@ int serve(const Options& options) {
 int main(int argc, char** argv) {
     try {
         const Command command = parse(argc, argv);
+        wirechat::ops::configure_log(command.log_level, command.log_format);
         wirechat::ws::verify_accept_computation();  // before listening (ws/handshake.h)
         // One worker is the single process wirechat always was: no supervisor.
         if (command.workers == 1) return serve(command.options);

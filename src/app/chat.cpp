@@ -70,6 +70,7 @@ void Chat::receive(ClientId id, std::string_view text, std::int64_t now_ms) {
         return;
     }
     const Request& request = std::get<Request>(decoded);
+    ++stats_.envelopes[std::size_t(request.type)];
     if (!client.busy) {
         handle(id, client, request.type, request.text, request.since, now_ms);
         return;
@@ -369,6 +370,7 @@ void Chat::leave_local(Client& client) {
 }
 
 void Chat::refuse(ClientId id, ErrorCode code, std::string_view message) {
+    ++stats_.errors[std::size_t(code)];
     scratch_.clear();
     write_error(scratch_, code, message);
     transport_.send(id, scratch_);

@@ -20,6 +20,7 @@
 // Not thread-safe: one thread (the event loop) drives a Chat.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,6 +46,12 @@ struct Arrival {
     std::optional<std::string_view> nickname = {}, room = {}, since = {};
 };
 
+// What the chat has done, counted for metrics: plain integers.
+struct ChatStats {
+    std::array<std::uint64_t, request_type_count> envelopes{};  // accepted, by type
+    std::array<std::uint64_t, error_code_count> errors{};       // error envelopes sent, by code
+};
+
 class Chat final : private EngineEvents {
 public:
     Chat(Transport& transport, Engine& engine, ChatOptions options = {});
@@ -65,6 +72,9 @@ public:
     void shut_down(std::function<void()> done) { engine_.shut_down(std::move(done)); }
 
     std::size_t client_count() const { return clients_.size() - gone_; }
+    // Rooms with at least one client of this process.
+    std::size_t room_count() const { return rooms_.size(); }
+    const ChatStats& stats() const { return stats_; }
 
 private:
     struct LocalRoom {
@@ -150,6 +160,7 @@ private:
     std::unordered_map<std::string, LocalRoom, NameHash, std::equal_to<>> rooms_;
     MemberList everyone_;   // every client in a room: the rooms-list audience
     std::size_t backlog_bytes_ = 0;  // what waits in all backlogs (see cost())
+    ChatStats stats_;
 
     EnvelopeReader reader_;
     std::string scratch_;            // reused for every outgoing envelope

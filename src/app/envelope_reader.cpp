@@ -22,6 +22,16 @@ json::parse_options limits(std::size_t max_depth) {
 
 }  // namespace
 
+std::string_view request_type_name(RequestType type) {
+    switch (type) {
+    case RequestType::nickname: return "nickname";
+    case RequestType::new_message: return "new_message";
+    case RequestType::join: return "join";
+    case RequestType::rooms: return "rooms";
+    }
+    return "unknown";
+}
+
 EnvelopeReader::EnvelopeReader(std::size_t max_bytes, std::size_t max_depth)
     : max_bytes_(max_bytes),
       arena_buffer_(new unsigned char[kArenaBytes]),

@@ -24,6 +24,9 @@
 namespace wirechat::app {
 
 enum class RequestType { nickname, new_message, join, rooms };
+inline constexpr std::size_t request_type_count = 4;
+// The wire spelling, e.g. "new_message".
+std::string_view request_type_name(RequestType type);
 
 struct Request {
     RequestType type;

@@ -2,6 +2,7 @@
 // field of an error envelope; the connection stays open.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace wirechat::app {
@@ -18,6 +19,7 @@ enum class ErrorCode {
     bad_since,      // `since` is not an integer from 0 to 2^53 - 1
     unavailable,    // the shared store (Redis) cannot be reached, or is too slow
 };
+inline constexpr std::size_t error_code_count = std::size_t(ErrorCode::unavailable) + 1;
 
 // The wire spelling, e.g. "bad_json".
 std::string_view error_code_name(ErrorCode code);

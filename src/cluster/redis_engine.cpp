@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <random>
 #include <tuple>
 
 #include "app/envelope_writer.h"
 #include "cluster/event.h"
+#include "ops/log.h"
 
 namespace wirechat::cluster {
 
@@ -27,10 +27,6 @@ constexpr std::size_t held_max_bytes = 64 * 1024 * 1024;
 constexpr int first_retry_ms = 100, last_retry_ms = 5000;
 
 constexpr std::string_view unreachable = "the chat cannot reach its store (Redis); try again shortly";
-
-void log(std::string_view what) {
-    std::fprintf(stderr, "wirechat: redis: %.*s\n", int(what.size()), what.data());
-}
 
 std::string random_node() {
     std::random_device device;
@@ -132,11 +128,14 @@ void RedisEngine::link_lost(std::string_view why) {
         if (p.is_entry) events_->refused(p.id, app::ErrorCode::unavailable, unreachable);
         else events_->posted(p.id);
     }
+    ++reconnects_;
     const int delay = std::min(last_retry_ms, first_retry_ms << std::min(attempt_, 6));
     const int jittered = delay / 2 + int(std::random_device{}() % unsigned(delay / 2 + 1));
     ++attempt_;
-    log(std::string(why) + (was_serving ? "; no longer serving" : "") + "; retrying in " +
-        std::to_string(jittered) + " ms");
+    // redis_lost: it was serving, and no longer is; redis_unreachable: a
+    // connection attempt failed.
+    ops::log(ops::Level::warn, was_serving ? "redis_lost" : "redis_unreachable",
+             {{"why", why}, {"retry_ms", jittered}});
     loop_.timers().arm(reconnect_timer_, loop_.now_ms() + jittered);
 }
 
@@ -277,7 +276,7 @@ void RedisEngine::recovered(const redisReply* reply) {
     std::sort(missed.begin(), missed.end());
     state_ = State::serving;  // deliver() delivers only while serving
     for (const std::string& room : gaps) {
-        log("more was said in room " + room + " than its history keeps while this node was away");
+        ops::log(ops::Level::warn, "redis_gap", {{"room", room}, {"why", "more was said than its history keeps"}});
         if (events_) events_->lost_track(room);
     }
     for (const auto& [id, room, json] : missed) deliver(id, room, json);
@@ -294,7 +293,7 @@ void RedisEngine::recovered(const redisReply* reply) {
     held.swap(held_events_);
     held_bytes_ = 0;
     for (const std::string& event : held) on_event(event);
-    log("serving as node " + node_ + " (last id " + decimal(seen_) + ")");
+    ops::log(ops::Level::info, "redis_serving", {{"node", node_}, {"last_id", seen_}});
     attempt_ = 0;
     // Presence may have changed anywhere meanwhile.
     if (events_) {
@@ -348,7 +347,7 @@ bool RedisEngine::failed(const redisReply* reply, app::ClientId id) {
     if (reply && reply->type != REDIS_REPLY_ERROR) return false;
     if (reply) {
         const std::string_view error = text(reply);
-        log("script error: " + std::string(error));
+        ops::log(ops::Level::error, "redis_script_error", {{"error", error}});
         // Taken for dead, or its registration is not what the chat holds:
         // start over (register everything again), as after an outage.
         if (error.starts_with("NODE") && state_ == State::serving)

@@ -84,6 +84,10 @@ public:
     void shut_down(std::function<void()> done) override;
 
     const std::string& node() const { return node_; }
+    // For the metrics: connections lost (each followed by a reconnection),
+    // and the commands' round trips.
+    std::uint64_t reconnects() const { return reconnects_; }
+    const ops::Histogram& command_latency() const { return commands_.latency(); }
 
 private:
     enum class State {
@@ -113,7 +117,6 @@ private:
     void connect();
     void link_ready();
     void link_lost(std::string_view why);
-    void reconnect_later();
     void start_session();
     void load_scripts();
     void on_subscription(const redisReply* reply);
@@ -158,6 +161,7 @@ private:
     RedisLink subscription_;
     State state_ = State::connecting;
     int attempt_ = 0;  // reconnections since the last session began
+    std::uint64_t reconnects_ = 0;
     net::Timer reconnect_timer_{[this] { connect(); }};
     net::Timer heartbeat_timer_{[this] { beat(); }};
     bool heard_own_beat_ = true;

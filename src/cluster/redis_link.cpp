@@ -153,7 +153,7 @@ void RedisLink::send(std::span<const std::string_view> args, Callback* done) {
         }
         return;
     }
-    if (done) sent_at_.push_back(loop_.now_ms());
+    if (done) sent_at_.push_back(net::EventLoop::clock_ns());
 }
 
 void RedisLink::on_io(std::uint32_t events) {
@@ -163,7 +163,7 @@ void RedisLink::on_io(std::uint32_t events) {
         write();  // completes the connect first
     }
     if (!context_ || !(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
-    heard_at_ = loop_.now_ms();
+    heard_at_ = net::EventLoop::clock_ns();
     do redisAsyncHandleRead(context_);
     while (context_ && more_to_read());
 }
@@ -199,7 +199,8 @@ void RedisLink::on_timer() {
         lose("no connection within " + std::to_string(timeout_ms_) + " ms");
         return;
     }
-    if (!sent_at_.empty() && now - sent_at_.front() > timeout_ms_ && now - heard_at_ > timeout_ms_) {
+    const std::int64_t now_ns = net::EventLoop::clock_ns(), timeout_ns = std::int64_t(timeout_ms_) * 1'000'000;
+    if (!sent_at_.empty() && now_ns - sent_at_.front() > timeout_ns && now_ns - heard_at_ > timeout_ns) {
         lose("no reply within " + std::to_string(timeout_ms_) + " ms");
         return;
     }
@@ -209,7 +210,10 @@ void RedisLink::on_timer() {
 void RedisLink::on_reply(redisAsyncContext* context, void* reply, void* data) {
     RedisLink* link = link_of(context);
     auto* done = static_cast<Callback*>(data);
-    if (!link->sent_at_.empty()) link->sent_at_.pop_front();
+    if (!link->sent_at_.empty()) {
+        if (reply) link->latency_.observe(double(net::EventLoop::clock_ns() - link->sent_at_.front()) / 1e9);
+        link->sent_at_.pop_front();
+    }
     (*done)(static_cast<const redisReply*>(reply));
     delete done;
 }

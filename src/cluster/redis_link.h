@@ -29,6 +29,7 @@
 
 #include "net/event_loop.h"
 #include "net/timer_heap.h"
+#include "ops/histogram.h"
 
 struct redisAsyncContext;
 struct redisReply;
@@ -69,6 +70,8 @@ public:
     bool connected() const { return context_ != nullptr; }
     // Commands waiting for their replies.
     std::size_t waiting() const { return sent_at_.size(); }
+    // Seconds from each command's write to its reply (for the metrics).
+    const ops::Histogram& latency() const { return latency_; }
 
     // A command, binary-safe. Ignored (done gets nullptr at once) when not
     // connected.
@@ -107,8 +110,9 @@ private:
     bool writing_ = false;   // in redisAsyncHandleWrite: what it leaves waits for EPOLLOUT
     bool quiet_ = false;     // lost() was reported, or disconnect() asked: say nothing more
     bool freeing_ = false;   // hiredis is freeing the context: never free it twice
-    std::deque<std::int64_t> sent_at_;  // when each waiting command was sent
-    std::int64_t heard_at_ = 0;         // when bytes last came from Redis
+    std::deque<std::int64_t> sent_at_;  // when each waiting command was issued (monotonic ns)
+    std::int64_t heard_at_ = 0;         // when bytes last came from Redis (monotonic ns)
+    ops::Histogram latency_ = ops::loop_timings();
     Callback subscription_;
     net::Timer timer_{[this] { on_timer(); }};
 };

@@ -5,7 +5,7 @@
 namespace wirechat::http {
 
 std::optional<HostPort> parse_host_port(std::string_view authority, std::uint16_t default_port,
-                                        std::string& error) {
+                                        std::string& error, bool zero_allowed) {
     HostPort out{{}, default_port};
     std::optional<std::string_view> port_text;
     if (authority.starts_with('[')) {
@@ -37,8 +37,10 @@ std::optional<HostPort> parse_host_port(std::string_view authority, std::uint16_
     if (port_text) {
         unsigned port = 0;
         const auto [end, ec] = std::from_chars(port_text->data(), port_text->data() + port_text->size(), port);
-        if (ec != std::errc{} || end != port_text->data() + port_text->size() || port == 0 || port > 65535) {
-            error = "the port must be a number from 1 to 65535";
+        if (ec != std::errc{} || end != port_text->data() + port_text->size() || (port == 0 && !zero_allowed) ||
+            port > 65535) {
+            error = zero_allowed ? "the port must be a number from 0 to 65535"
+                                 : "the port must be a number from 1 to 65535";
             return std::nullopt;
         }
         out.port = std::uint16_t(port);

@@ -16,8 +16,9 @@ struct HostPort {
 
 // `default_port` when the authority gives none. nullopt, with `error` saying
 // why, for: no host, an IPv6 address not in brackets or with its bracket
-// unclosed or followed by anything but :PORT, a port that is not 1 to 65535.
+// unclosed or followed by anything but :PORT, a port that is not 1 to 65535
+// (or 0 too, where `zero_allowed`: a listener's "any free port").
 std::optional<HostPort> parse_host_port(std::string_view authority, std::uint16_t default_port,
-                                        std::string& error);
+                                        std::string& error, bool zero_allowed = false);
 
 }  // namespace wirechat::http

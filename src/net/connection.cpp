@@ -1,5 +1,7 @@
 #include "net/connection.h"
 
+#include "net/peer_name.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -407,5 +409,7 @@ void Connection::finish() {
     if (handler_) handler_->on_close();
     owner_.connection_closed(*this);
 }
+
+std::string Connection::peer_name() const { return net::peer_name(fd_); }
 
 }  // namespace wirechat::net

@@ -130,6 +130,8 @@ public:
     void abort();
 
     bool closing() const { return closing_ || closed_; }
+    // "address:port" of the peer, asked of the kernel (for logs), or "?".
+    std::string peer_name() const;
     ProtocolHandler& handler() { return *handler_; }
     EventLoop& loop() { return loop_; }
 

@@ -75,6 +75,12 @@ void EventLoop::forget(Deferred& work) {
     work.queued_soon_ = work.queued_before_sleep_ = false;
 }
 
+std::int64_t EventLoop::clock_ns() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 void EventLoop::refresh_clock() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -120,12 +126,13 @@ void EventLoop::end_tick() {
     disposed_.clear();  // nothing of this tick refers to them any more
 }
 
-// Dispatch what the epoll set has, after sleeping at most `timeout` ms.
-// Returns how many events there were.
-int EventLoop::poll_epoll(int timeout) {
+// Dispatch what the epoll set has, after sleeping at most `timeout` ms (a
+// wait that `wakes` starts the tick). Returns how many events there were.
+int EventLoop::poll_epoll(int timeout, bool wakes) {
     epoll_event events[max_events_per_wait];
     int n = epoll_wait(epoll_fd_, events, max_events_per_wait, timeout);
     if (n < 0 && errno != EINTR) fail("epoll_wait");
+    if (wakes && tick_observer_) woke_ns_ = clock_ns();
     if (timeout != 0) refresh_clock();  // it may have slept
     for (int i = 0; i < n; ++i) static_cast<IoHandler*>(events[i].data.ptr)->on_io(events[i].events);
     return std::max(n, 0);
@@ -141,16 +148,18 @@ void EventLoop::run() {
     bool epoll_again = false;
     while (running_) {
         end_tick();
+        if (tick_observer_ && woke_ns_ != 0) tick_observer_->tick_done(woke_ns_, clock_ns());
         int timeout = soon_.empty() && !epoll_again ? timers_.wait_ms(now_ms_) : 0;
         // (When no receive is armed, say every connection reads large
         // messages by itself, epoll_wait alone costs less.)
         if (receives_in_ring() && io_batch_->receiving()) {
             const bool epoll_ready = io_batch_->wait(timeout) || epoll_again;
+            if (tick_observer_) woke_ns_ = clock_ns();
             refresh_clock();
             io_batch_->run_receives();  // first: see Connection::switch_reads()
             epoll_again = epoll_ready && poll_epoll(0) == max_events_per_wait;
         } else {
-            poll_epoll(timeout);  // (a full array: the rest come at once next time)
+            poll_epoll(timeout, true);  // (a full array: the rest come at once next time)
             epoll_again = false;
         }
         timers_.fire_due(now_ms_);

@@ -58,6 +58,17 @@ private:
     bool queued_before_sleep_ = false;
 };
 
+// Told when a tick is over: when the loop woke for it, and when its writes
+// were done (monotonic nanoseconds). Only a loop that has an observer reads
+// the clock for it.
+class TickObserver {
+public:
+    virtual void tick_done(std::int64_t woke_ns, std::int64_t written_ns) = 0;
+
+protected:
+    ~TickObserver() = default;
+};
+
 class EventLoop {
 public:
     // batch_io: read and write through an IoBatch where the kernel allows.
@@ -113,10 +124,15 @@ public:
     void run();   // until stop()
     void stop() { running_ = false; }
 
+    // At most one; null to stop observing.
+    void observe_ticks(TickObserver* observer) { tick_observer_ = observer; }
+    // Monotonic nanoseconds, read now (not once per tick).
+    static std::int64_t clock_ns();
+
 private:
     void refresh_clock();
     void set_interest(int op, int fd, std::uint32_t events, IoHandler& handler);
-    int poll_epoll(int timeout);
+    int poll_epoll(int timeout, bool wakes = false);
     void drain(Deferred::List which, std::vector<Deferred*>& list, std::vector<Deferred*>& spare,
                bool Deferred::*flag);
     void end_tick();
@@ -134,6 +150,8 @@ private:
     std::vector<std::uint8_t> read_buffer_;
     std::span<const std::uint8_t> input_in_delivery_;
     std::string tick_output_;
+    TickObserver* tick_observer_ = nullptr;
+    std::int64_t woke_ns_ = 0;  // when the tick being run woke, if observed
 };
 
 }  // namespace wirechat::net

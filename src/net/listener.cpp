@@ -9,8 +9,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
+
+#include "ops/log.h"
 
 namespace wirechat::net {
 
@@ -31,11 +36,63 @@ constexpr int retry_ms = 100;
 
 int open_reserve_fd() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
 
-}  // namespace
+// ---- socket activation (sd_listen_fds(3)) ----
 
-Listener::Listener(EventLoop& loop, const std::string& host, std::uint16_t port,
-                   bool share_port, AcceptFn on_accept)
-    : loop_(loop), on_accept_(std::move(on_accept)) {
+constexpr int first_inherited_fd = 3;  // SD_LISTEN_FDS_START
+
+// LISTEN_FDS, if LISTEN_PID names this process (else the variables were
+// meant for another: a parent that forked us without exec, say); "" if not.
+std::string_view activation_fds() {
+    const char* pid_text = std::getenv("LISTEN_PID");
+    const char* fds_text = std::getenv("LISTEN_FDS");
+    if (!pid_text || !fds_text) return {};
+    const std::string_view pid_view = pid_text;
+    long pid = 0;
+    auto [end, ec] = std::from_chars(pid_view.data(), pid_view.data() + pid_view.size(), pid);
+    if (ec != std::errc{} || end != pid_view.data() + pid_view.size() || pid != long(::getpid())) return {};
+    return fds_text;
+}
+
+[[noreturn]] void fail_inherited(const std::string& what, int err = 0) {
+    throw std::runtime_error("cannot listen on the socket passed by systemd (LISTEN_FDS): " + what +
+                             (err ? std::string(": ") + std::strerror(err) : ""));
+}
+
+// Descriptor 3 made ours (non-blocking, close-on-exec, as the sockets we
+// bind), or -1 when we were not started with a socket. Takes the variables
+// out of the environment either way, once they were meant for us.
+int take_inherited_socket() {
+    const std::string fds(activation_fds());
+    if (fds.empty()) return -1;
+    ::unsetenv("LISTEN_PID");
+    ::unsetenv("LISTEN_FDS");
+    ::unsetenv("LISTEN_FDNAMES");
+    if (fds == "0") return -1;  // nothing passed: bind as usual
+    if (fds != "1")
+        fail_inherited("LISTEN_FDS=" + fds + ", but wirechat listens on exactly one socket (one ListenStream=)");
+
+    const int fd = first_inherited_fd;
+    int type = 0, listening = 0;
+    socklen_t size = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size) != 0)
+        fail_inherited("descriptor 3", errno);
+    size = sizeof listening;
+    if (type != SOCK_STREAM || ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening)
+        fail_inherited("descriptor 3 is not a listening stream socket");
+    sockaddr_storage address{};
+    size = sizeof address;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0)
+        fail_inherited("getsockname", errno);
+    if (address.ss_family != AF_INET && address.ss_family != AF_INET6)
+        fail_inherited("descriptor 3 is not a TCP socket (ListenStream= must be a port or an address and port)");
+    const int status = ::fcntl(fd, F_GETFL);
+    if (status < 0 || ::fcntl(fd, F_SETFL, status | O_NONBLOCK) != 0) fail_inherited("O_NONBLOCK", errno);
+    if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) fail_inherited("FD_CLOEXEC", errno);
+    return fd;
+}
+
+// A new socket bound to host:port and listening: the first address that works.
+int bind_and_listen(const std::string& host, std::uint16_t port, bool share_port) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
@@ -45,8 +102,9 @@ Listener::Listener(EventLoop& loop, const std::string& host, std::uint16_t port,
     if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
         fail_listen(host, port, gai_strerror(rc), 0);
 
+    int listening = -1;
     int err = 0;
-    for (addrinfo* a = found; a && fd_ < 0; a = a->ai_next) {
+    for (addrinfo* a = found; a && listening < 0; a = a->ai_next) {
         int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             err = errno;
@@ -56,14 +114,29 @@ Listener::Listener(EventLoop& loop, const std::string& host, std::uint16_t port,
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (share_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
         if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) {
-            fd_ = fd;
+            listening = fd;
         } else {
             err = errno;
             ::close(fd);
         }
     }
     freeaddrinfo(found);
-    if (fd_ < 0) fail_listen(host, port, "bind", err);
+    if (listening < 0) fail_listen(host, port, "bind", err);
+    return listening;
+}
+
+}  // namespace
+
+bool socket_activation_requested() {
+    const std::string_view fds = activation_fds();
+    return !fds.empty() && fds != "0";
+}
+
+Listener::Listener(EventLoop& loop, const std::string& host, std::uint16_t port,
+                   bool share_port, AcceptFn on_accept)
+    : loop_(loop), on_accept_(std::move(on_accept)) {
+    fd_ = take_inherited_socket();
+    if (fd_ < 0) fd_ = bind_and_listen(host, port, share_port);
 
     sockaddr_storage bound{};
     socklen_t len = sizeof bound;
@@ -115,6 +188,10 @@ void Listener::accept_some() {
         }
         // An error we can only wait out (no memory, no reserve descriptor):
         // whoever waits in the backlog is tried again shortly.
+        if (loop_.now_ms() - last_logged_ms_ >= log_interval_ms) {
+            last_logged_ms_ = loop_.now_ms();
+            ops::log(ops::Level::warn, "accept_error", {{"port", unsigned(port_)}, {"error", std::strerror(errno)}});
+        }
         loop_.timers().arm(retry_, loop_.now_ms() + retry_ms);
         return;
     }
@@ -128,7 +205,17 @@ void Listener::accept_some() {
 bool Listener::shed_one_connection() {
     ::close(reserve_fd_);
     int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) {
+        ::close(fd);
+        ++shed_;
+        // Under a flood, one line a second says how many.
+        if (loop_.now_ms() - last_logged_ms_ >= log_interval_ms) {
+            last_logged_ms_ = loop_.now_ms();
+            ops::log(ops::Level::warn, "connections_shed",
+                     {{"port", unsigned(port_)}, {"count", shed_ - shed_logged_}, {"why", "out of descriptors"}});
+            shed_logged_ = shed_;
+        }
+    }
     reserve_fd_ = open_reserve_fd();
     return fd >= 0;
 }

@@ -83,9 +83,11 @@ app::ChatOptions chat_options(const Options& options) {
     return app::ChatOptions{.history_per_room = options.history};
 }
 
-ChatService::ChatService(net::EventLoop& loop, const Options& options, std::unique_ptr<app::Engine> engine)
+ChatService::ChatService(net::EventLoop& loop, const Options& options, ServerMetrics& metrics,
+                         std::unique_ptr<app::Engine> engine)
     : loop_(loop),
       options_(options),
+      metrics_(metrics),
       engine_(std::move(engine)),
       chat_(*this, *engine_, chat_options(options)) {
     loop_.timers().arm(flush_timer_, loop_.now_ms() + flush_interval_ms);
@@ -138,6 +140,8 @@ void ChatService::send(app::ClientId to, std::string_view envelope) {
 }
 
 void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view envelope) {
+    // A chat message, not a presence or rooms update: its latency is timed.
+    if (envelope.starts_with(R"({"type":"new_message")")) ++metrics_.broadcasts_this_tick;
     BroadcastFrames frames(envelope);
     for (app::ClientId id : to) {
         auto it = sessions_.find(id);
@@ -160,6 +164,7 @@ bool ChatService::too_slow(WsSession& session) {
     if (session.pending_output() <= options_.slow_consumer_bytes) return false;
     session.write_now();
     if (session.pending_output() <= options_.slow_consumer_bytes) return false;
+    ++metrics_.too_slow;
     session.close(ws::close_code::policy, "too slow: messages were piling up");
     return true;
 }

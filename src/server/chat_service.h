@@ -16,6 +16,7 @@
 #include "app/chat.h"
 #include "app/engine.h"
 #include "net/event_loop.h"
+#include "server/metrics.h"
 #include "server/options.h"
 #include "server/ws_service.h"
 
@@ -23,13 +24,16 @@ namespace wirechat::server {
 
 class ChatService final : public WsService, private app::Transport {
 public:
-    ChatService(net::EventLoop& loop, const Options& options, std::unique_ptr<app::Engine> engine);
+    ChatService(net::EventLoop& loop, const Options& options, ServerMetrics& metrics,
+                std::unique_ptr<app::Engine> engine);
     ~ChatService();
 
     Refusal admit(const http::Request& request) override;
     void opened(WsSession& session, const http::Request& request) override;
     void message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) override;
     void closed(WsSession& session) override;
+    const app::Chat& chat() const { return chat_; }
+    bool available() const { return engine_->available(); }
     // Every session is gone: let the engine say goodbye, then `done`.
     void shut_down(std::function<void()> done) { chat_.shut_down(std::move(done)); }
 
@@ -44,6 +48,7 @@ private:
 
     net::EventLoop& loop_;
     const Options& options_;
+    ServerMetrics& metrics_;
     std::unique_ptr<app::Engine> engine_;
     app::Chat chat_;
     std::unordered_map<app::ClientId, WsSession*> sessions_;

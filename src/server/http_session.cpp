@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <memory>
 #include <string>
 
 #include "http/response.h"
+#include "ops/log.h"
 #include "server/server.h"
 #include "server/ws_session.h"
 #include "ws/handshake.h"
@@ -31,16 +33,21 @@ http::ParserLimits limits_for(const Options& options) {
 
 }  // namespace
 
-HttpSession::HttpSession(net::Connection& connection, Server& server,
+HttpSession::HttpSession(net::Connection& connection, Server& server, Site site,
                          std::unique_ptr<trace::Tracer> tracer)
     : ProtocolHandler(connection),
       server_(server),
+      site_(site),
       parser_(limits_for(server.options())),
       tracer_(std::move(tracer)) {
+    ++(site_ == Site::admin ? server_.metrics().admin_open : server_.metrics().http_open);
     arm(Wait::idle, server_.options().idle_timeout_ms);
 }
 
-HttpSession::~HttpSession() { connection_.loop().timers().cancel(timer_); }
+HttpSession::~HttpSession() {
+    connection_.loop().timers().cancel(timer_);
+    --(site_ == Site::admin ? server_.metrics().admin_open : server_.metrics().http_open);
+}
 
 void HttpSession::arm(Wait wait, int ms) {
     waiting_for_ = wait;
@@ -50,8 +57,12 @@ void HttpSession::arm(Wait wait, int ms) {
 // Idle between requests: close quietly. In the middle of a request: the
 // client is too slow (or a slowloris): 408, then close.
 void HttpSession::on_timer() {
-    if (waiting_for_ == Wait::idle) connection_.close_after_flush();
-    else send_error(408, "the request did not arrive in time");
+    if (waiting_for_ == Wait::idle) {
+        connection_.close_after_flush();
+        return;
+    }
+    send_error(408, "the request did not arrive in time");
+    log_access(nullptr);
 }
 
 std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
@@ -60,8 +71,12 @@ std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
     if (waiting_for_ == Wait::body)
         arm(Wait::body, server_.options().body_timeout_ms);  // progress resets it
     while (!sending_file_) {
-        if (waiting_for_ == Wait::idle && used < input.size())
+        if (waiting_for_ == Wait::idle && used < input.size()) {
             arm(Wait::head, server_.options().header_timeout_ms);
+            request_started_ms_ = connection_.loop().now_ms();
+            status_ = 0;
+            bytes_sent_ = 0;
+        }
 
         http::ParseResult r = parser_.feed(input.substr(used));
         used += r.consumed;
@@ -70,23 +85,28 @@ std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
             return input.size();
         case http::ParseEvent::error:
             send_error(parser_.error_status(), parser_.error_reason());
+            log_access(nullptr);
             return input.size();
         case http::ParseEvent::head_complete:
             if (tracer_) tracer_->request(parser_.request());
             if (ws::wants_upgrade(parser_.request())) {
                 // Whatever follows the head is WebSocket frames: the
                 // connection passes it to the new handler.
-                if (!upgrade(parser_.request())) return input.size();
-                return used;
+                const bool upgraded = upgrade(parser_.request());
+                log_access(&parser_.request());
+                return upgraded ? used : input.size();
             }
             if (parser_.expects_continue()) send_response("HTTP/1.1 100 Continue\r\n\r\n");
             arm(Wait::body, server_.options().body_timeout_ms);
             break;
-        case http::ParseEvent::message_complete:
-            if (!respond(parser_.request())) return input.size();
+        case http::ParseEvent::message_complete: {
+            const bool go_on = respond(parser_.request());
+            log_access(&parser_.request());
+            if (!go_on) return input.size();
             parser_.reset();
             arm(Wait::idle, server_.options().idle_timeout_ms);
             break;
+        }
         }
     }
     return used;  // the rest waits until the file is sent (on_drained)
@@ -111,7 +131,9 @@ void HttpSession::on_close() {
 
 bool HttpSession::respond(const http::Request& request) {
     bool keep_alive = request.keep_alive() && !server_.shutting_down();
-    if (request.path == "/echo") {
+    if (site_ == Site::admin) {
+        serve_admin(request, keep_alive);
+    } else if (request.path == "/echo") {
         serve_echo(request, keep_alive);
     } else if (request.method == "GET" || request.method == "HEAD") {
         serve_file(request, keep_alive);
@@ -138,7 +160,33 @@ void HttpSession::serve_echo(const http::Request& request, bool keep_alive) {
     http::append_response_head(out, head, connection_.loop().wall_time());
     send_response(out);
     // The body joins the head in the same write, without a copy into `out`.
-    if (request.method != "HEAD") connection_.send(request.body);
+    if (request.method != "HEAD") {
+        bytes_sent_ += request.body.size();
+        connection_.send(request.body);
+    }
+}
+
+// The admin listener's three paths (server/admin.cpp), GET and HEAD only.
+void HttpSession::serve_admin(const http::Request& request, bool keep_alive) {
+    std::string out;
+    if (request.method != "GET" && request.method != "HEAD") {
+        std::vector<http::Header> fields = {{"Allow", "GET, HEAD"}};
+        add_persistence_field(fields, request, keep_alive);
+        http::append_simple_response(out, 405, "method not allowed\n", !keep_alive, false,
+                                     connection_.loop().wall_time(), fields);
+        send_response(out);
+        return;
+    }
+    const Server::AdminAnswer answer = server_.admin(request);
+    http::ResponseHead head;
+    head.status = answer.status;
+    head.headers = {{"Content-Type", std::string(answer.content_type)}, {"Cache-Control", "no-store"}};
+    add_persistence_field(head.headers, request, keep_alive);
+    head.content_length = answer.body.size();
+    head.close = !keep_alive;
+    http::append_response_head(out, head, connection_.loop().wall_time());
+    if (request.method == "GET") out += answer.body;
+    send_response(out);
 }
 
 void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
@@ -166,25 +214,31 @@ void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
         ::close(file.fd);
         return;
     }
+    bytes_sent_ += file.size;
     connection_.send_file(file.fd, file.size);
     sending_file_ = true;
 }
 
 bool HttpSession::upgrade(const http::Request& request) {
-    auto route = server_.websocket_route(request.path);
+    auto route = site_ == Site::public_port ? server_.websocket_route(request.path) : std::nullopt;
     if (!route) {
-        send_error(404, "no WebSocket endpoint here");
+        refuse_upgrade(Refusal::no_endpoint, 404, "no WebSocket endpoint here");
         return false;
     }
     ws::HandshakeDecision decision = ws::decide_handshake(request, route->handshake);
     if (decision.status != 101) {
-        send_error(decision.status, decision.reason, decision.headers);
+        const Refusal why = decision.status == 403   ? Refusal::origin
+                            : decision.status == 426 ? Refusal::version
+                                                     : Refusal::malformed;
+        refuse_upgrade(why, decision.status, decision.reason, decision.headers);
         return false;
     }
     if (const WsService::Refusal refusal = route->service.admit(request); refusal.status != 0) {
-        send_error(refusal.status, refusal.reason, refusal.headers);
+        refuse_upgrade(refusal.status == 503 ? Refusal::unavailable : Refusal::bad_query, refusal.status,
+                       refusal.reason, refusal.headers);
         return false;
     }
+    ++server_.metrics().handshakes_accepted[std::size_t(route->endpoint)];
     std::string out;
     http::ResponseHead head;
     head.status = 101;
@@ -195,15 +249,40 @@ bool HttpSession::upgrade(const http::Request& request) {
     connection_.loop().timers().cancel(timer_);
     // From here on this session is only waiting to be destroyed.
     connection_.set_handler(std::make_unique<WsSession>(connection_, route->service, server_.options(),
-                                                        request, server_.compression(decision.deflate),
+                                                        server_.metrics(), route->endpoint, request,
+                                                        server_.compression(decision.deflate),
                                                         std::move(tracer_)));
     return true;
 }
 
-// Every response leaves through here, so that a trace sees each head.
+void HttpSession::refuse_upgrade(Refusal why, int status, std::string_view reason,
+                                 std::span<const http::Header> extra) {
+    ++server_.metrics().handshakes_refused[std::size_t(why)];
+    send_error(status, reason, extra);
+}
+
+// Every response leaves through here, so that a trace sees each head, and
+// the metrics each status ("HTTP/1.1 200 ...": the status is at 9).
 void HttpSession::send_response(std::string_view out) {
     if (tracer_) tracer_->head(trace::Direction::sent, out);
+    int status = 0;
+    if (out.size() >= 12) std::from_chars(out.data() + 9, out.data() + 12, status);
+    if (status >= 100 && status < 600) ++server_.metrics().responses[std::size_t(status)];
+    if (status >= 101) status_ = status;  // (not a 100 Continue)
+    bytes_sent_ += out.size();
     connection_.send(out);
+}
+
+void HttpSession::log_access(const http::Request* request) {
+    if (!server_.options().access_log) return;
+    const std::int64_t took = connection_.loop().now_ms() - request_started_ms_;
+    ops::log(ops::Level::info, "access",
+             {{"peer", connection_.peer_name()},
+              {"method", request ? std::string_view(request->method) : std::string_view("-")},
+              {"path", request ? std::string_view(request->path) : std::string_view("-")},
+              {"status", status_},
+              {"bytes", bytes_sent_},
+              {"ms", took}});
 }
 
 void HttpSession::send_error(int status, std::string_view reason,

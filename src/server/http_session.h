@@ -11,6 +11,7 @@
 
 #include "http/request_parser.h"
 #include "net/connection.h"
+#include "server/metrics.h"
 #include "trace/tracer.h"
 
 namespace wirechat::server {
@@ -19,9 +20,13 @@ class Server;
 
 class HttpSession final : public net::ProtocolHandler {
 public:
+    // The public port (the page, the echo, WebSocket upgrades), or the
+    // admin listener (/metrics, /healthz, /readyz; no upgrades).
+    enum class Site { public_port, admin };
+
     // `tracer` is null unless the server runs with --trace; an upgrade
     // hands it on to the WsSession.
-    HttpSession(net::Connection& connection, Server& server,
+    HttpSession(net::Connection& connection, Server& server, Site site,
                 std::unique_ptr<trace::Tracer> tracer = nullptr);
     ~HttpSession() override;
 
@@ -38,13 +43,25 @@ private:
     // handed over to WebSocket).
     bool respond(const http::Request& request);
     bool upgrade(const http::Request& request);
+    void refuse_upgrade(Refusal why, int status, std::string_view reason,
+                        std::span<const http::Header> extra = {});
+    void serve_admin(const http::Request& request, bool keep_alive);
     void serve_echo(const http::Request& request, bool keep_alive);
     void serve_file(const http::Request& request, bool keep_alive);
     void send_error(int status, std::string_view reason,
                     std::span<const http::Header> extra = {});
     void send_response(std::string_view out);
+    // --access-log: one line for the request answered (`request` null when
+    // it could not be parsed).
+    void log_access(const http::Request* request);
 
     Server& server_;
+    Site site_;
+    // For the access log: when the request's head began, and what was sent
+    // for it so far (its status; head and body bytes).
+    std::int64_t request_started_ms_ = 0;
+    int status_ = 0;
+    std::uint64_t bytes_sent_ = 0;
     http::RequestParser parser_;
     net::Timer timer_{[this] { on_timer(); }};
     Wait waiting_for_ = Wait::idle;

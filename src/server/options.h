@@ -56,6 +56,15 @@ struct Options {
     bool deflate = false;
     // Graceful shutdown waits at most this long for connections to finish.
     int shutdown_grace_ms = 5'000;
+    // --admin HOST:PORT: a second, plain-HTTP listener on the same loop
+    // for /metrics, /healthz and /readyz (server/admin.h). Off without it.
+    struct Address {
+        std::string host;
+        std::uint16_t port = 0;
+    };
+    std::optional<Address> admin;
+    // --access-log: one log line per HTTP request answered.
+    bool access_log = false;
     // --trace: every connection's heads, handshake and frames on stderr.
     // Empty: no tracing at all.
     std::optional<trace::Detail> trace;

@@ -1,10 +1,7 @@
 #include "server/server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "app/memory_engine.h"
+#include "net/peer_name.h"
 #include "server/http_session.h"
 
 namespace wirechat::server {
@@ -22,8 +19,14 @@ std::optional<ws::DeflateOptions> deflate_options(const Options& options) {
 // reached unless that run averaged over 1024 messages per millisecond.
 std::uint64_t first_message_id(std::int64_t wall_ms) { return std::uint64_t(wall_ms) * 1024; }
 
-std::unique_ptr<app::Engine> make_engine(net::EventLoop& loop, const Options& options) {
-    if (options.redis) return std::make_unique<cluster::RedisEngine>(loop, chat_options(options), *options.redis);
+// The chat's engine; `redis` is pointed at it when it is the Redis one.
+std::unique_ptr<app::Engine> make_engine(net::EventLoop& loop, const Options& options,
+                                         cluster::RedisEngine*& redis) {
+    if (options.redis) {
+        auto engine = std::make_unique<cluster::RedisEngine>(loop, chat_options(options), *options.redis);
+        redis = engine.get();
+        return engine;
+    }
     return std::make_unique<app::MemoryEngine>(chat_options(options), first_message_id(loop.wall_ms()));
 }
 
@@ -41,10 +44,18 @@ Server::Server(net::EventLoop& loop, Options options)
       echo_handshake_{.allowed_origins = options_.allowed_origins,
                       .subprotocols = {},
                       .deflate = deflate_options(options_)},
-      chat_(loop, options_, make_engine(loop, options_)),
-      listener_(loop, options_.host, options_.port, options_.share_port, [this](int fd) { accept(fd); }) {}
+      chat_(loop, options_, metrics_, make_engine(loop, options_, redis_)),
+      listener_(loop, options_.host, options_.port, options_.share_port,
+                [this](int fd) { accept(fd, false); }) {
+    if (options_.admin) {
+        admin_listener_ = std::make_unique<net::Listener>(loop, options_.admin->host, options_.admin->port, false,
+                                                          [this](int fd) { accept(fd, true); });
+        loop_.observe_ticks(this);
+    }
+}
 
 Server::~Server() {
+    loop_.observe_ticks(nullptr);
     loop_.timers().cancel(grace_timer_);
     while (net::Connection* c = connections_.front()) {
         connections_.erase(*c);
@@ -62,15 +73,17 @@ std::optional<ws::EndpointCompression> Server::compression(const std::optional<w
 }
 
 std::optional<Server::WsRoute> Server::websocket_route(std::string_view path) {
-    if (path == "/") return WsRoute{chat_, chat_handshake_};
-    if (path == "/echo") return WsRoute{echo_, echo_handshake_};
+    if (path == "/") return WsRoute{chat_, chat_handshake_, Endpoint::chat};
+    if (path == "/echo") return WsRoute{echo_, echo_handshake_, Endpoint::echo};
     return std::nullopt;
 }
 
-void Server::accept(int fd) {
+void Server::accept(int fd, bool admin) {
+    ++metrics_.accepted;
     net::ConnectionOwner& owner = *this;
     auto connection = std::make_unique<net::Connection>(loop_, fd, owner);
-    connection->set_handler(std::make_unique<HttpSession>(*connection, *this, make_tracer(fd)));
+    const HttpSession::Site site = admin ? HttpSession::Site::admin : HttpSession::Site::public_port;
+    connection->set_handler(std::make_unique<HttpSession>(*connection, *this, site, make_tracer(fd)));
     connections_.push_front(*connection.release());
 }
 
@@ -78,22 +91,7 @@ std::unique_ptr<trace::Tracer> Server::make_tracer(int fd) {
     if (!options_.trace) return nullptr;
     auto tracer = std::make_unique<trace::Tracer>(
         trace_sink_, trace::Style{*options_.trace, trace_sink_.wants_colour()}, ++connections_accepted_);
-    sockaddr_storage peer{};
-    socklen_t size = sizeof peer;
-    char address[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &size) == 0) {
-        if (peer.ss_family == AF_INET) {
-            const auto& v4 = reinterpret_cast<const sockaddr_in&>(peer);
-            inet_ntop(AF_INET, &v4.sin_addr, address, sizeof address);
-            port = ntohs(v4.sin_port);
-        } else if (peer.ss_family == AF_INET6) {
-            const auto& v6 = reinterpret_cast<const sockaddr_in6&>(peer);
-            inet_ntop(AF_INET6, &v6.sin6_addr, address, sizeof address);
-            port = ntohs(v6.sin6_port);
-        }
-    }
-    tracer->note("connected from " + std::string(address) + ":" + std::to_string(port));
+    tracer->note("connected from " + net::peer_name(fd));
     return tracer;
 }
 
@@ -107,6 +105,7 @@ void Server::shut_down() {
     if (shutting_down_) return;
     shutting_down_ = true;
     listener_.close();
+    if (admin_listener_) admin_listener_->close();
     loop_.timers().arm(grace_timer_, loop_.now_ms() + options_.shutdown_grace_ms);
     // wind_down() may close connections at once, which takes them off the
     // list: iterate over a copy. A closed one lives until the end of the

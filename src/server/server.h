@@ -14,7 +14,9 @@
 #include "net/connection.h"
 #include "net/intrusive_list.h"
 #include "net/listener.h"
+#include "cluster/redis_engine.h"
 #include "server/chat_service.h"
+#include "server/metrics.h"
 #include "server/options.h"
 #include "trace/sink.h"
 #include "trace/tracer.h"
@@ -24,7 +26,7 @@
 
 namespace wirechat::server {
 
-class Server final : private net::ConnectionOwner {
+class Server final : private net::ConnectionOwner, private net::TickObserver {
 public:
     // Throws std::runtime_error with a one-line message when the port cannot
     // be bound or the web directory is missing.
@@ -32,6 +34,8 @@ public:
     ~Server();
 
     std::uint16_t port() const { return listener_.port(); }
+    // The admin listener's port (--admin), or 0 without one.
+    std::uint16_t admin_port() const { return admin_listener_ ? admin_listener_->port() : 0; }
     // Stop accepting, let every connection finish what it is doing (WebSockets
     // get a 1001 close), then stop the loop; at most shutdown_grace_ms.
     void shut_down();
@@ -47,12 +51,27 @@ public:
     struct WsRoute {
         WsService& service;
         const ws::HandshakeOptions& handshake;
+        Endpoint endpoint;
     };
     // The WebSocket endpoint at `path`, if there is one.
     std::optional<WsRoute> websocket_route(std::string_view path);
 
+    ServerMetrics& metrics() { return metrics_; }
+    // The admin listener's answer to a GET (server/admin.cpp).
+    struct AdminAnswer {
+        int status;
+        std::string_view content_type;
+        std::string body;
+    };
+    AdminAnswer admin(const http::Request& request);
+
 private:
-    void accept(int fd);
+    void accept(int fd, bool admin);
+    // net::TickObserver: tick and broadcast timings, with --admin only.
+    void tick_done(std::int64_t woke_ns, std::int64_t written_ns) override;
+    // Why this node should not be sent work now; empty when it should.
+    std::string_view not_ready();
+    std::string metrics_text();
     // Null unless tracing; otherwise the connection's tracer, numbered in
     // order of arrival, having noted where the connection came from.
     std::unique_ptr<trace::Tracer> make_tracer(int fd);
@@ -61,6 +80,8 @@ private:
 
     net::EventLoop& loop_;
     Options options_;
+    ServerMetrics metrics_;
+    cluster::RedisEngine* redis_ = nullptr;  // the chat's engine, when it is Redis
     http::StaticFiles static_files_;
     ws::SharedDeflaters deflaters_;
     ws::HandshakeOptions chat_handshake_;
@@ -71,6 +92,7 @@ private:
     // ~Server. A list threaded through the connections costs no allocation.
     net::IntrusiveList<net::Connection> connections_;
     net::Listener listener_;
+    std::unique_ptr<net::Listener> admin_listener_;  // --admin
     net::Timer grace_timer_{[this] { loop_.stop(); }};
     bool shutting_down_ = false;
     bool engine_stopping_ = false;

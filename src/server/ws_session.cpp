@@ -1,13 +1,17 @@
 #include "server/ws_session.h"
 
+#include "ops/log.h"
+
 namespace wirechat::server {
 
 WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options,
-                     const http::Request& request, std::optional<ws::EndpointCompression> compression,
-                     std::unique_ptr<trace::Tracer> tracer)
+                     ServerMetrics& metrics, Endpoint endpoint, const http::Request& request,
+                     std::optional<ws::EndpointCompression> compression, std::unique_ptr<trace::Tracer> tracer)
     : ProtocolHandler(connection),
       service_(service),
       options_(options),
+      metrics_(metrics),
+      endpoint_kind_(endpoint),
       tracer_(std::move(tracer)),
       endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = options.max_message}, *this, *this,
                 compression),
@@ -16,12 +20,17 @@ WsSession::WsSession(net::Connection& connection, WsService& service, const Opti
     // every message (that would be a heap operation per frame): when it
     // fires it looks at when the peer was last heard and sleeps again.
     connection_.loop().timers().arm(timer_, last_heard_ms_ + options_.ping_interval_ms);
+    ++metrics_.websockets_open[std::size_t(endpoint_kind_)];
     service_.opened(*this, request);
 }
 
-WsSession::~WsSession() { connection_.loop().timers().cancel(timer_); }
+WsSession::~WsSession() {
+    connection_.loop().timers().cancel(timer_);
+    --metrics_.websockets_open[std::size_t(endpoint_kind_)];
+}
 
 std::size_t WsSession::on_data(std::span<std::uint8_t> bytes) {
+    traffic().bytes_received += bytes.size();
     last_heard_ms_ = connection_.loop().now_ms();
     ping_outstanding_ = false;
     if (tracer_) tracer_->received(bytes);  // before feed(), which unmasks in place
@@ -30,17 +39,23 @@ std::size_t WsSession::on_data(std::span<std::uint8_t> bytes) {
 }
 
 void WsSession::on_message(ws::Opcode op, std::span<const std::uint8_t> payload) {
+    ++traffic().messages_received;
     service_.message(*this, op, payload);
 }
 
 void WsSession::send_framed(const net::SharedBytes& frame) {
     if (!endpoint_.can_send()) return;
+    ServerMetrics::Traffic& counts = traffic();
+    ++counts.messages_sent;
+    counts.bytes_sent += frame->size();
+    ++metrics_.frames_sent[std::size_t(ws::Opcode::text)];
     if (tracer_) tracer_->sent({reinterpret_cast<const std::uint8_t*>(frame->data()), frame->size()});
     connection_.send_shared(frame);
 }
 
 void WsSession::close(std::uint16_t code, std::string_view reason) {
     if (!endpoint_.can_send()) return;
+    we_closed_ = true;
     endpoint_.close(code, reason);
     connection_.loop().timers().arm(timer_, connection_.loop().now_ms() + options_.close_timeout_ms);
 }
@@ -49,7 +64,20 @@ void WsSession::close(std::uint16_t code, std::string_view reason) {
 // we sent). RFC 6455 7.1.1: the server closes the TCP connection first.
 void WsSession::on_closed(std::uint16_t code, std::string_view reason, bool clean) {
     if (tracer_) tracer_->websocket_closed(code, reason, clean);
+    // Not clean: the peer broke the protocol and we closed with `code`.
+    count_close(code, !clean || we_closed_);
+    if (!clean) {
+        ops::log(ops::Level::warn, "websocket_error",
+                 {{"peer", connection_.peer_name()}, {"endpoint", endpoint_name(endpoint_kind_)},
+                  {"code", unsigned(code)}, {"reason", reason}});
+    }
     finish();
+}
+
+void WsSession::count_close(std::uint16_t code, bool by_server) {
+    if (close_counted_) return;
+    close_counted_ = true;
+    ++metrics_.closes[{code, by_server}];
 }
 
 // The WebSocket is done: no more pings or close waits (the connection's own
@@ -63,6 +91,7 @@ void WsSession::finish() {
 // EOF without a closing handshake: the peer vanished (RFC 6455 code 1006).
 void WsSession::on_peer_closed() {
     if (tracer_) tracer_->note("the peer closed TCP without a closing handshake (1006)");
+    count_close(ws::close_code::abnormal, false);
     finish();
 }
 
@@ -70,6 +99,7 @@ void WsSession::wind_down() { close(1001, "server shutting down"); }
 
 void WsSession::on_close() {
     connection_.loop().timers().cancel(timer_);
+    count_close(ws::close_code::abnormal, false);  // gone without a word (a reset, say)
     if (tracer_) tracer_->closed("closed");
     tell_service_closed();
 }
@@ -83,10 +113,12 @@ void WsSession::tell_service_closed() {
 void WsSession::on_timer() {
     std::int64_t now = connection_.loop().now_ms();
     if (endpoint_.state() != ws::Endpoint::State::open) {
+        count_close(ws::close_code::abnormal, true);
         connection_.abort();  // our close went unanswered
         return;
     }
     if (ping_outstanding_) {
+        count_close(ws::close_code::abnormal, true);
         connection_.abort();  // silent through a whole ping: the peer is gone
         return;
     }

@@ -11,6 +11,7 @@
 
 #include "net/block_pool.h"
 #include "net/connection.h"
+#include "server/metrics.h"
 #include "server/options.h"
 #include "server/ws_service.h"
 #include "trace/tracer.h"
@@ -27,15 +28,22 @@ class WsSession final : public net::ProtocolHandler,
 public:
     // `compression`: permessage-deflate as the handshake agreed it, if at
     // all. `tracer` (null unless --trace) sees every byte read and written.
-    // `request`: the upgrade request, handed to the service.
+    // `request`: the upgrade request, handed to the service. `endpoint`
+    // says which one it is, for the metrics.
     WsSession(net::Connection& connection, WsService& service, const Options& options,
-              const http::Request& request,
+              ServerMetrics& metrics, Endpoint endpoint, const http::Request& request,
               std::optional<ws::EndpointCompression> compression = std::nullopt,
               std::unique_ptr<trace::Tracer> tracer = nullptr);
     ~WsSession() override;
 
-    void send(ws::Opcode op, std::span<const std::uint8_t> payload) { endpoint_.send(op, payload); }
-    void send_text(std::string_view text) { endpoint_.send_text(text); }
+    void send(ws::Opcode op, std::span<const std::uint8_t> payload) {
+        if (endpoint_.can_send()) ++traffic().messages_sent;
+        endpoint_.send(op, payload);
+    }
+    void send_text(std::string_view text) {
+        if (endpoint_.can_send()) ++traffic().messages_sent;
+        endpoint_.send_text(text);
+    }
     // An already framed message shared with other sessions (a broadcast).
     void send_framed(const net::SharedBytes& frame);
     // Start the closing handshake; the peer gets close_timeout_ms to answer.
@@ -59,11 +67,17 @@ private:
     // ws::EndpointHandler
     void on_message(ws::Opcode op, std::span<const std::uint8_t> payload) override;
     void on_closed(std::uint16_t code, std::string_view reason, bool clean) override;
+    void on_frame_received(ws::Opcode op) override { ++metrics_.frames_received[std::size_t(op) & 15]; }
+    void on_frame_sent(ws::Opcode op) override { ++metrics_.frames_sent[std::size_t(op) & 15]; }
     // ws::ByteSink
     void write(std::span<const std::uint8_t> bytes) override {
         if (tracer_) tracer_->sent(bytes);
+        traffic().bytes_sent += bytes.size();
         connection_.send(bytes);
     }
+    ServerMetrics::Traffic& traffic() { return metrics_.traffic[std::size_t(endpoint_kind_)]; }
+    // The WebSocket ended: counted once, by code and by who closed.
+    void count_close(std::uint16_t code, bool by_server);
 
     void on_timer();
     void finish();
@@ -71,6 +85,10 @@ private:
 
     WsService& service_;
     const Options& options_;
+    ServerMetrics& metrics_;
+    Endpoint endpoint_kind_;
+    bool we_closed_ = false;      // our close frame went first
+    bool close_counted_ = false;
     std::unique_ptr<trace::Tracer> tracer_;
     ws::Endpoint endpoint_;
     net::Timer timer_{[this] { on_timer(); }};

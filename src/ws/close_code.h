@@ -11,8 +11,10 @@ inline constexpr std::uint16_t normal = 1000;
 inline constexpr std::uint16_t going_away = 1001;
 inline constexpr std::uint16_t protocol_error = 1002;
 inline constexpr std::uint16_t unsupported = 1003;
-// Never on the wire: reported locally when a close frame carried no code.
+// Never on the wire: reported locally when a close frame carried no code,
+// and when the connection ended without a closing handshake.
 inline constexpr std::uint16_t no_status = 1005;
+inline constexpr std::uint16_t abnormal = 1006;
 inline constexpr std::uint16_t invalid_payload = 1007;
 inline constexpr std::uint16_t policy = 1008;
 inline constexpr std::uint16_t too_big = 1009;

@@ -81,6 +81,8 @@ std::optional<std::span<const std::uint8_t>> Deflater::compress_if_smaller(
     // A compressor with context has already recorded this message in its
     // history, and so must the peer's inflater: it has to be sent compressed.
     if (!keep_context_ && compressed.size() >= message.size()) return std::nullopt;
+    compressed_in_ += message.size();
+    compressed_out_ += compressed.size();
     return compressed;
 }
 
@@ -145,6 +147,20 @@ Deflater& SharedDeflaters::for_window_bits(int window_bits) {
     std::unique_ptr<Deflater>& slot = by_window_bits_[static_cast<std::size_t>(window_bits - 8)];
     if (!slot) slot = std::make_unique<Deflater>(window_bits, mem_level_, false);
     return *slot;
+}
+
+std::uint64_t SharedDeflaters::compressed_in() const {
+    std::uint64_t total = 0;
+    for (const auto& deflater : by_window_bits_)
+        if (deflater) total += deflater->compressed_in();
+    return total;
+}
+
+std::uint64_t SharedDeflaters::compressed_out() const {
+    std::uint64_t total = 0;
+    for (const auto& deflater : by_window_bits_)
+        if (deflater) total += deflater->compressed_out();
+    return total;
 }
 
 }  // namespace wirechat::ws

@@ -52,10 +52,15 @@ public:
     std::optional<std::span<const std::uint8_t>> compress_if_smaller(std::span<const std::uint8_t> message);
 
     bool keeps_context() const { return keep_context_; }
+    // What compress_if_smaller() gave out compressed: the messages' sizes,
+    // and their compressed sizes (for the compression ratio's metric).
+    std::uint64_t compressed_in() const { return compressed_in_; }
+    std::uint64_t compressed_out() const { return compressed_out_; }
 
 private:
     z_stream stream_{};
     bool keep_context_;
+    std::uint64_t compressed_in_ = 0, compressed_out_ = 0;
     std::vector<std::uint8_t> output_;  // grows to the largest message compressed, then stays
 };
 
@@ -99,6 +104,9 @@ public:
     explicit SharedDeflaters(int mem_level = 8) : mem_level_(mem_level) {}
     // window_bits 8-15.
     Deflater& for_window_bits(int window_bits);
+    // compressed_in() and compressed_out() summed over the compressors.
+    std::uint64_t compressed_in() const;
+    std::uint64_t compressed_out() const;
 
 private:
     int mem_level_;

@@ -81,6 +81,7 @@ void Endpoint::feed(std::span<std::uint8_t> bytes) {
 
 void Endpoint::start_frame() {
     frame_ = parser_.header();
+    handler_.on_frame_received(frame_.opcode);
     if (role_ == Role::server && !frame_.masked)
         return fail(close_code::protocol_error, "client frames must be masked");
     if (role_ == Role::client && frame_.masked)
@@ -313,6 +314,7 @@ void Endpoint::write_close(std::uint16_t code, std::string_view reason) {
 }
 
 void Endpoint::write_frame(Opcode op, std::span<const std::uint8_t> payload, std::uint8_t rsv) {
+    handler_.on_frame_sent(op);
     std::uint8_t buffer[max_frame_header + mask_chunk];
     if (role_ == Role::server) {
         const std::size_t header_size = write_frame_header(buffer, true, op, payload.size(), nullptr, rsv);

@@ -44,6 +44,10 @@ public:
     // The pong has already been queued.
     virtual void on_ping(std::span<const std::uint8_t> payload) {}
     virtual void on_pong(std::span<const std::uint8_t> payload) {}
+    // Every frame header read from the peer, and every frame written by
+    // the endpoint: for counting (metrics). Nothing may be done from here.
+    virtual void on_frame_received(Opcode op) {}
+    virtual void on_frame_sent(Opcode op) {}
     // The WebSocket is finished: after the peer's close was answered
     // (clean = true, code and reason as the peer sent them, 1005 if it sent no
     // code), after our close was answered (clean = true, our code and reason),

@@ -66,9 +66,13 @@ std::string web_dir() { return std::string(WIRECHAT_SOURCE_DIR) + "/web"; }
 
 // ---- the server process ----------------------------------------------------
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args, int max_open_files) {
-    std::vector<std::string> args = {WIRECHAT_BINARY, "--host", "127.0.0.1", "--port", "0",
-                                     "--web", web_dir()};
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, int max_open_files)
+    : ServerProcess(Launch{.max_open_files = max_open_files}, std::move(extra_args)) {}
+
+ServerProcess::ServerProcess(const Launch& launch, std::vector<std::string> extra_args) {
+    const int max_open_files = launch.max_open_files;
+    std::vector<std::string> args = {WIRECHAT_BINARY, "--host", "127.0.0.1", "--port",
+                                     std::to_string(launch.port), "--web", web_dir()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     // ctest runs every integration test again with the server's other I/O
     // paths (tests/CMakeLists.txt): WIRECHAT_SERVER_ARG=--no-io-uring, or
@@ -86,6 +90,18 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, int max_open_f
             setrlimit(RLIMIT_NOFILE, &limit);
         }
         dup2(out[1], STDOUT_FILENO);
+        if (!launch.stderr_path.empty()) {
+            const int log = open(launch.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (log >= 0) dup2(log, STDERR_FILENO);
+        }
+        if (launch.listen_fd >= 0) {
+            // Descriptor 3 without close-on-exec (dup2 clears it), and the
+            // variables naming this process: what systemd does (sd_listen_fds(3)).
+            if (launch.listen_fd == 3) fcntl(3, F_SETFD, 0);
+            else dup2(launch.listen_fd, 3);
+            setenv("LISTEN_FDS", "1", 1);
+            setenv("LISTEN_PID", std::to_string(getpid()).c_str(), 1);
+        }
         auto argv = argv_of(args);
         execv(argv[0], argv.data());
         _exit(127);
@@ -149,6 +165,18 @@ void ServerProcess::kill_hard() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
     pid_ = -1;
+}
+
+void ServerProcess::ask_to_stop() {
+    if (pid_ > 0) kill(pid_, SIGTERM);
+}
+
+std::optional<int> ServerProcess::poll_exit() {
+    if (pid_ <= 0) return std::nullopt;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // Asks with an upgrade whose query is malformed: a server that can serve
@@ -216,6 +244,32 @@ std::uint16_t free_loopback_port() {
 }
 
 }  // namespace
+
+std::uint16_t free_port() { return free_loopback_port(); }
+
+std::string upgrade_request(std::string_view path, std::string_view fields) {
+    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: x\r\n" + std::string(fields) + "\r\n";
+}
+
+const std::string good_upgrade_fields =
+    "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+std::string client_frame(std::uint8_t first_byte, std::string_view payload, bool masked) {
+    std::string f(1, char(first_byte));
+    const std::uint8_t key[4] = {0x12, 0x34, 0x56, 0x78};
+    const std::uint8_t mask_bit = masked ? 0x80 : 0;
+    if (payload.size() < 126) {
+        f += char(mask_bit | payload.size());
+    } else {
+        f += char(mask_bit | 126);
+        f += char(payload.size() >> 8);
+        f += char(payload.size() & 0xff);
+    }
+    if (masked) f.append(reinterpret_cast<const char*>(key), 4);
+    for (std::size_t i = 0; i < payload.size(); ++i) f += masked ? char(payload[i] ^ key[i % 4]) : payload[i];
+    return f;
+}
 
 Exit run_to_exit(std::vector<std::string> args) {
     args.insert(args.begin(), WIRECHAT_BINARY);

@@ -18,12 +18,29 @@
 
 namespace harness {
 
+// How a ServerProcess is started, besides its arguments.
+struct Launch {
+    // --port: 0 lets the server pick a free one; a given one lets several
+    // servers share it (with --reuse-port: a rolling restart on one port).
+    std::uint16_t port = 0;
+    // > 0: the server runs under that RLIMIT_NOFILE.
+    int max_open_files = 0;
+    // >= 0: a listening socket handed to the server as descriptor 3, with
+    // LISTEN_FDS=1 and LISTEN_PID=its pid in its environment, as systemd's
+    // socket activation starts a service. The caller keeps its own copy.
+    int listen_fd = -1;
+    // Not empty: the server's stderr (its log) goes to this file.
+    std::string stderr_path;
+};
+
 // `build/wirechat --host 127.0.0.1 --port 0 ...`, stopped (SIGTERM, then
 // SIGKILL) when it goes out of scope.
 class ServerProcess {
 public:
     // max_open_files > 0: the server runs under that RLIMIT_NOFILE.
     explicit ServerProcess(std::vector<std::string> extra_args = {}, int max_open_files = 0);
+    // The same, started as `launch` says.
+    explicit ServerProcess(const Launch& launch, std::vector<std::string> extra_args = {});
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
@@ -38,6 +55,13 @@ public:
     int terminate(int timeout_ms = 5000);
     // SIGKILL and wait: the server dies without a goodbye.
     void kill_hard();
+    // SIGTERM without waiting, so that the test can go on serving its
+    // clients (answering the server's closes) while the server shuts down;
+    // then poll_exit() until it has exited.
+    void ask_to_stop();
+    // Its exit status (as terminate() returns it) once it has exited, after
+    // which pid() is -1; nullopt while it runs. Never waits.
+    std::optional<int> poll_exit();
     // With --redis the server listens before it has reached Redis, and
     // refuses chat upgrades with 503 until then: wait (at most timeout_ms)
     // until it would take one. True once it would.
@@ -56,6 +80,16 @@ struct Exit {
     std::string output;  // what it wrote (run_to_exit: on stderr)
 };
 Exit run_to_exit(std::vector<std::string> args);
+// A loopback TCP port that nothing listens on right now.
+std::uint16_t free_port();
+
+// Hand-made WebSocket bytes, for tests that break the rules on purpose.
+// An upgrade request: `fields` are the header lines, each ending in CRLF.
+std::string upgrade_request(std::string_view path, std::string_view fields);
+// The header lines of a good upgrade (no Origin).
+extern const std::string good_upgrade_fields;
+// A client frame with this first byte (FIN, RSV, opcode), masked unless told.
+std::string client_frame(std::uint8_t first_byte, std::string_view payload, bool masked = true);
 
 // A real redis-server of our own (Debian's package, never its service), on
 // a free loopback port, with a temporary directory that goes with it. The
@@ -107,6 +141,9 @@ public:
     // Put bytes back in front of the buffer (a reader took too much).
     void unread(std::string bytes);
     int fd() const { return fd_; }
+    // The peer closed (or reset) the connection: nothing more will come
+    // beyond what is buffered.
+    bool at_eof() const { return eof_; }
 
 private:
     bool fill(int timeout_ms);  // false on EOF or timeout
@@ -128,7 +165,7 @@ std::optional<Response> read_response(Socket& socket, bool head_request = false,
 std::string get(std::string_view path, std::string_view extra_fields = {});
 
 // A WebSocket client over a blocking socket, for tests.
-class WsClient : private wirechat::ws::EndpointHandler, private wirechat::ws::ByteSink {
+class WsClient final : private wirechat::ws::EndpointHandler, private wirechat::ws::ByteSink {
 public:
     struct Message {
         wirechat::ws::Opcode op;

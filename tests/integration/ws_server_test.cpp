@@ -8,35 +8,11 @@
 using harness::ServerProcess;
 using harness::Socket;
 using harness::WsClient;
+using harness::client_frame;
+using harness::upgrade_request;
 using wirechat::ws::Opcode;
 
 namespace {
-
-std::string upgrade_request(std::string_view path, std::string_view fields) {
-    return "GET " + std::string(path) + " HTTP/1.1\r\nHost: x\r\n" + std::string(fields) + "\r\n";
-}
-
-const std::string good_fields =
-    "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
-
-// A masked client frame, built by hand so that tests can break the rules.
-std::string client_frame(std::uint8_t first_byte, std::string_view payload, bool masked = true) {
-    std::string f(1, char(first_byte));
-    const std::uint8_t key[4] = {0x12, 0x34, 0x56, 0x78};
-    std::uint8_t mask_bit = masked ? 0x80 : 0;
-    if (payload.size() < 126) {
-        f += char(mask_bit | payload.size());
-    } else {
-        f += char(mask_bit | 126);
-        f += char(payload.size() >> 8);
-        f += char(payload.size() & 0xff);
-    }
-    if (masked) f.append(reinterpret_cast<const char*>(key), 4);
-    for (std::size_t i = 0; i < payload.size(); ++i)
-        f += masked ? char(payload[i] ^ key[i % 4]) : payload[i];
-    return f;
-}
 
 // The close frame the server sends (unmasked): its code.
 std::optional<int> close_code_from(Socket& s) {
@@ -53,7 +29,7 @@ std::optional<int> close_code_from(Socket& s) {
 TEST_CASE("a valid upgrade gets 101 with the RFC 6455 accept key") {
     ServerProcess server;
     Socket s(server.port());
-    s.send(upgrade_request("/echo", good_fields));
+    s.send(upgrade_request("/echo", harness::good_upgrade_fields));
     auto r = harness::read_response(s, true);
     REQUIRE(r);
     CHECK(r->status == 101);
@@ -65,7 +41,7 @@ TEST_CASE("a valid upgrade gets 101 with the RFC 6455 accept key") {
 TEST_CASE("frames sent in the same write as the handshake are not lost") {
     ServerProcess server;
     Socket s(server.port());
-    s.send(upgrade_request("/echo", good_fields) + client_frame(0x81, "early"));
+    s.send(upgrade_request("/echo", harness::good_upgrade_fields) + client_frame(0x81, "early"));
     REQUIRE(harness::read_response(s, true)->status == 101);
     auto echo = s.receive_exactly(7);
     REQUIRE(echo);
@@ -88,9 +64,9 @@ TEST_CASE("broken upgrades are refused with the right status") {
         {"key not 16 bytes", upgrade_request("/echo", "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                                                       "Sec-WebSocket-Key: c2hvcnQ=\r\n"
                                                       "Sec-WebSocket-Version: 13\r\n"), 400},
-        {"POST", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n" + good_fields + "\r\n", 400},
-        {"unknown path", upgrade_request("/nowhere", good_fields), 404},
-        {"foreign origin", upgrade_request("/echo", good_fields + "Origin: http://evil.example\r\n"), 403},
+        {"POST", "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n" + harness::good_upgrade_fields + "\r\n", 400},
+        {"unknown path", upgrade_request("/nowhere", harness::good_upgrade_fields), 404},
+        {"foreign origin", upgrade_request("/echo", harness::good_upgrade_fields + "Origin: http://evil.example\r\n"), 403},
     };
     for (const Case& c : cases) {
         INFO(c.what);
@@ -102,7 +78,7 @@ TEST_CASE("broken upgrades are refused with the right status") {
         if (c.status == 426) CHECK(*r->find("Sec-WebSocket-Version") == "13");
     }
     Socket allowed(server.port());
-    allowed.send(upgrade_request("/echo", good_fields + "Origin: http://good.example\r\n"));
+    allowed.send(upgrade_request("/echo", harness::good_upgrade_fields + "Origin: http://good.example\r\n"));
     CHECK(harness::read_response(allowed, true)->status == 101);
 }
 
@@ -180,7 +156,7 @@ TEST_CASE("protocol violations close with the right code") {
     for (const Case& c : cases) {
         INFO(c.what);
         Socket s(server.port());
-        s.send(upgrade_request("/echo", good_fields));
+        s.send(upgrade_request("/echo", harness::good_upgrade_fields));
         REQUIRE(harness::read_response(s, true)->status == 101);
         s.send(c.frames);
         CHECK(close_code_from(s) == c.code);
@@ -191,7 +167,7 @@ TEST_CASE("protocol violations close with the right code") {
 TEST_CASE("a silent peer is pinged, then dropped") {
     ServerProcess server({"--ping-interval", "200", "--pong-timeout", "200"});
     Socket s(server.port());
-    s.send(upgrade_request("/echo", good_fields));
+    s.send(upgrade_request("/echo", harness::good_upgrade_fields));
     REQUIRE(harness::read_response(s, true)->status == 101);
     auto ping = s.receive_exactly(2, 2000);
     REQUIRE(ping);
@@ -203,7 +179,7 @@ TEST_CASE("the chat endpoint negotiates its subprotocol, the echo none") {
     ServerProcess server;
     auto offer = [&](std::string_view path, std::string_view protocols) {
         Socket s(server.port());
-        s.send(upgrade_request(path, good_fields + "Sec-WebSocket-Protocol: " + std::string(protocols) + "\r\n"));
+        s.send(upgrade_request(path, harness::good_upgrade_fields + "Sec-WebSocket-Protocol: " + std::string(protocols) + "\r\n"));
         auto r = harness::read_response(s, true);
         REQUIRE(r);
         REQUIRE(r->status == 101);
