@@ -10,27 +10,50 @@ chat endpoint: the welcome envelope and a message round trip.
 
 All of it twice: against a plain server, which declines the permessage-deflate
 that python websockets offers, and against one started with --deflate, which
-agrees to it, so every message above also travels compressed both ways.
+agrees to it, so every message above also travels compressed both ways. The
+server's /metrics (--admin) must then count the bytes it compressed: none
+without --deflate, and fewer out than in with it.
 """
 import asyncio
 import json
+import re
 import signal
 import subprocess
 import sys
+import threading
+import urllib.request
 
 import websockets
 
 
 def start_server(binary, web_dir, extra_args):
+    """The server, its port, and its admin listener's port (from its log)."""
     proc = subprocess.Popen(
         [binary, "--host", "127.0.0.1", "--port", "0", "--web", web_dir,
-         "--max-message", str(2 * 1024 * 1024)] + extra_args,
-        stdout=subprocess.PIPE, text=True)
+         "--max-message", str(2 * 1024 * 1024), "--admin", "127.0.0.1:0"] + extra_args,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
     if not line.startswith("listening on http://"):
         proc.kill()
         raise SystemExit(f"server did not start: {line!r}")
-    return proc, int(line.rsplit(":", 1)[1])
+    admin = None
+    while admin is None:
+        logged = proc.stderr.readline()
+        if not logged:
+            raise SystemExit("the server's log ended before its listening line")
+        found = re.search(r" listening .* admin_port=(\d+)", logged)
+        admin = int(found.group(1)) if found else None
+    # Whatever else it logs must not fill the pipe and stop it.
+    threading.Thread(target=proc.stderr.read, daemon=True).start()
+    return proc, int(line.rsplit(":", 1)[1]), admin
+
+
+def metric(admin_port, name):
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    raise AssertionError(f"no {name} in /metrics")
 
 
 def check_compression(ws, compressed):
@@ -81,10 +104,18 @@ async def chat_checks(port, compressed):
 
 def run_pass(binary, web_dir, compressed):
     print("with --deflate:" if compressed else "without compression:")
-    proc, port = start_server(binary, web_dir, ["--deflate"] if compressed else [])
+    proc, port, admin = start_server(binary, web_dir, ["--deflate"] if compressed else [])
     try:
         asyncio.run(asyncio.wait_for(echo_checks(port, compressed), 30))
         asyncio.run(asyncio.wait_for(chat_checks(port, compressed), 30))
+        plain = metric(admin, "wirechat_deflate_input_bytes_total")
+        deflated = metric(admin, "wirechat_deflate_output_bytes_total")
+        if compressed:
+            # Among others, two 1 MiB messages that repeat a short pattern.
+            assert plain > 2 * 1024 * 1024 and 0 < deflated < plain / 10, (plain, deflated)
+        else:
+            assert plain == 0 and deflated == 0, (plain, deflated)
+        print(f"metrics: {plain:.0f} bytes compressed into {deflated:.0f}")
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
