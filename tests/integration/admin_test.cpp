@@ -30,40 +30,11 @@ namespace json = boost::json;
 
 namespace {
 
-// A node with an admin listener on a port it picks (--admin 127.0.0.1:0),
-// learnt from its log's "listening" line: no race for a free port.
+// A node with an admin listener (on a port it picks).
 struct AdminNode : ServerProcess {
-    explicit AdminNode(std::vector<std::string> more = {}, std::string log = log_path())
-        : ServerProcess(harness::Launch{.stderr_path = log}, with_admin(std::move(more))), log_(std::move(log)) {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (admin_port_ == 0 && std::chrono::steady_clock::now() < deadline) {
-            std::ifstream file(log_);
-            for (std::string line; std::getline(file, line);) {
-                const std::size_t at = line.find(" admin_port=");
-                if (line.find(" listening ") != std::string::npos && at != std::string::npos)
-                    admin_port_ = std::uint16_t(std::stoi(line.substr(at + 12)));
-            }
-            if (admin_port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        REQUIRE(admin_port_ != 0);
-    }
-    ~AdminNode() {
-        terminate();
-        std::filesystem::remove(log_);
-    }
-    static std::vector<std::string> with_admin(std::vector<std::string> more) {
-        more.insert(more.end(), {"--admin", "127.0.0.1:0"});
-        return more;
-    }
-    static std::string log_path() {
-        static int count = 0;
-        return "/tmp/wirechat-admin-" + std::to_string(getpid()) + "-" + std::to_string(++count) + ".log";
-    }
-    std::uint16_t admin() const { return admin_port_; }
-
-private:
-    std::string log_;
-    std::uint16_t admin_port_ = 0;
+    explicit AdminNode(std::vector<std::string> more = {})
+        : ServerProcess(harness::Launch{.admin = true}, std::move(more)) {}
+    std::uint16_t admin() const { return admin_port(); }
 };
 
 harness::Response admin_get(std::uint16_t port, std::string_view path) {
@@ -77,16 +48,8 @@ harness::Response admin_get(std::uint16_t port, std::string_view path) {
 // The samples of a scrape: "name{labels}" -> value.
 std::map<std::string, double> scrape(const AdminNode& node) {
     const harness::Response response = admin_get(node.admin(), "/metrics");
-    REQUIRE(response.status == 200);
     REQUIRE(*response.find("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
-    std::map<std::string, double> samples;
-    std::istringstream lines(response.body);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.empty() || line[0] == '#') continue;
-        const std::size_t space = line.rfind(' ');
-        samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
-    }
-    return samples;
+    return harness::scrape_metrics(node.admin());
 }
 
 double value(const std::map<std::string, double>& samples, const std::string& key) {

@@ -69,11 +69,18 @@ std::string web_dir() { return std::string(WIRECHAT_SOURCE_DIR) + "/web"; }
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, int max_open_files)
     : ServerProcess(Launch{.max_open_files = max_open_files}, std::move(extra_args)) {}
 
-ServerProcess::ServerProcess(const Launch& launch, std::vector<std::string> extra_args) {
+ServerProcess::ServerProcess(const Launch& given, std::vector<std::string> extra_args) {
+    Launch launch = given;
+    if (launch.admin && launch.stderr_path.empty()) {
+        static int count = 0;
+        temporary_log_ = "/tmp/wirechat-test-" + std::to_string(getpid()) + "-" + std::to_string(++count) + ".log";
+        launch.stderr_path = temporary_log_;
+    }
     const int max_open_files = launch.max_open_files;
     std::vector<std::string> args = {WIRECHAT_BINARY, "--host", "127.0.0.1", "--port",
                                      std::to_string(launch.port), "--web", web_dir()};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
+    if (launch.admin) args.insert(args.end(), {"--admin", "127.0.0.1:0"});
     // ctest runs every integration test again with the server's other I/O
     // paths (tests/CMakeLists.txt): WIRECHAT_SERVER_ARG=--no-io-uring, or
     // --io-uring-writes-only.
@@ -115,6 +122,24 @@ ServerProcess::ServerProcess(const Launch& launch, std::vector<std::string> extr
         throw std::runtime_error("server did not start: '" + line + "'");
     }
     port_ = std::uint16_t(std::atoi(line.c_str() + colon + 1));
+    if (launch.admin) admin_port_ = admin_port_from(launch.stderr_path);
+}
+
+// The "listening" log line names the admin port; it follows the stdout line
+// closely.
+std::uint16_t ServerProcess::admin_port_from(const std::string& log) {
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    do {
+        std::ifstream file(log);
+        for (std::string line; std::getline(file, line);) {
+            const std::size_t at = line.find(" admin_port=");
+            if (line.find(" listening ") != std::string::npos && at != std::string::npos)
+                return std::uint16_t(std::atoi(line.c_str() + at + 12));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } while (remaining_ms(deadline) > 0);
+    terminate();
+    throw std::runtime_error("the server's log names no admin port");
 }
 
 ServerProcess::~ServerProcess() {
@@ -122,6 +147,7 @@ ServerProcess::~ServerProcess() {
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
     }
+    if (!temporary_log_.empty()) std::filesystem::remove(temporary_log_);
 }
 
 long ServerProcess::rss_kib() const {
@@ -560,6 +586,21 @@ bool WsClient::wait_closed(int timeout_ms) {
     }
     // The server closes TCP after the closing handshake: EOF must follow.
     return close_code.has_value() && socket_.receive_until_close(remaining_ms(deadline)).has_value();
+}
+
+std::map<std::string, double> scrape_metrics(std::uint16_t admin_port) {
+    Socket s(admin_port);
+    s.send("GET /metrics HTTP/1.1\r\nHost: admin\r\nConnection: close\r\n\r\n");
+    const auto response = read_response(s);
+    if (!response || response->status != 200) throw std::runtime_error("no /metrics");
+    std::map<std::string, double> samples;
+    std::istringstream lines(response->body);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        const std::size_t space = line.rfind(' ');
+        samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
+    }
+    return samples;
 }
 
 boost::json::object next_envelope(WsClient& client, std::string_view type, int timeout_ms) {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,10 @@ struct Launch {
     int listen_fd = -1;
     // Not empty: the server's stderr (its log) goes to this file.
     std::string stderr_path;
+    // An admin listener (--admin 127.0.0.1:0) on a port the server picks,
+    // learnt from its log: admin_port(). Its log then goes to a file (the
+    // one above, or a temporary one).
+    bool admin = false;
 };
 
 // `build/wirechat --host 127.0.0.1 --port 0 ...`, stopped (SIGTERM, then
@@ -46,6 +51,8 @@ public:
     ServerProcess& operator=(const ServerProcess&) = delete;
 
     std::uint16_t port() const { return port_; }
+    // Started with Launch::admin: its admin listener's port.
+    std::uint16_t admin_port() const { return admin_port_; }
     pid_t pid() const { return pid_; }
     // Resident memory in KiB (VmRSS), and CPU time used (user + system, in
     // clock ticks), from /proc.
@@ -68,8 +75,12 @@ public:
     bool wait_until_chat_ready(int timeout_ms = 10000) const;
 
 private:
+    std::uint16_t admin_port_from(const std::string& log);
+
     pid_t pid_ = -1;
     std::uint16_t port_ = 0;
+    std::uint16_t admin_port_ = 0;
+    std::string temporary_log_;  // removed with the process
 };
 
 // The web directory of the repository, and a run of the binary with given
@@ -205,6 +216,10 @@ private:
     std::vector<Message> inbox_;
     std::vector<std::string> pongs_;
 };
+
+// The samples of an admin listener's /metrics: "name{labels}" -> value.
+// Throws unless it answers 200.
+std::map<std::string, double> scrape_metrics(std::uint16_t admin_port);
 
 // The chat: the next envelope of `type` the client receives, skipping
 // others; throws (failing the test) if none comes within the time.

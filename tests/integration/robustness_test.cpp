@@ -22,7 +22,7 @@ TEST_CASE("running out of file descriptors does not stop the server") {
     WARN("skipped in a sanitizer build");
     return;
 #endif
-    ServerProcess server({}, 40);
+    ServerProcess server(harness::Launch{.max_open_files = 40, .admin = true});
     std::vector<std::unique_ptr<Socket>> hogs;
     for (int i = 0; i < 60; ++i) hogs.push_back(std::make_unique<Socket>(server.port()));
     // Connections past the limit are accepted and closed at once, not left
@@ -44,6 +44,10 @@ TEST_CASE("running out of file descriptors does not stop the server") {
     CHECK(server.cpu_ticks() - ticks < 10);  // well under the 50 of a spinning core
     hogs.clear();
     usleep(200'000);  // the server notices the closes
+    // And said so: counted (the 10 latecomers may have been shed too).
+    double counted = harness::scrape_metrics(server.admin_port()).at("wirechat_connections_shed_total");
+    CHECK(counted >= shed);
+    CHECK(counted <= shed + 10);
     // Once they are gone, everyone is served again.
     for (int i = 0; i < 30; ++i) {
         Socket s(server.port());
