@@ -23,6 +23,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# Every client of the benchmarks comes from 127.0.0.1: wirechat's per-address
+# limits (64 connections, 10 handshakes a second) are off, as the peers have
+# none.
+no_address_limits=(--max-connections-per-ip 0 --handshake-rate 0)
 
 quick=0
 rounds=3
@@ -181,7 +185,7 @@ start_server() {
     [ $server_deflate = 1 ] && deflate=(--deflate)
     # exec: the background job becomes the server, so $! is its PID.
     case "$1" in
-        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${deflate[@]}" ;;
+        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" "${deflate[@]}" ;;
         lws) exec $on_server_core "$build/bench/lws-echo" "$port" ;;
         node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" "${deflate[@]}" ;;
         nginx) exec $on_server_core nginx -e "$work/nginx/error.log" -c "$conf" ;;
@@ -315,7 +319,7 @@ scale_run() {
     port=$(free_port)
     local servers=() loads=() i pid
     for i in $(seq "$scale_servers"); do
-        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web --reuse-port \
+        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" --reuse-port \
             >"$work/scale-server-$i.log" 2>&1 &
         servers+=($!)
         scale_pids+=($!)
@@ -422,8 +426,8 @@ cluster_start() {
         port=$(free_port)
         while [[ " ${node_ports[*]} " == *" $port "* ]]; do port=$(free_port); done
         case "$row" in
-            mem1) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web ;;
-            redis2) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web \
+            mem1) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" ;;
+            redis2) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" \
                 --redis "redis://127.0.0.1:$redis_port" ;;
             sio2) exec $on_server_core node bench/peers/socketio/chat.js "$port" "redis://127.0.0.1:$redis_port" ;;
         esac >"$work/node-$i.log" 2>&1 &
@@ -504,7 +508,7 @@ cluster_idle_run() {
     port=$(free_port)
     local nodes=() loads=() i pid n=$cluster_idle_nodes
     for i in $(seq "$n"); do
-        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web --reuse-port \
+        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" --reuse-port \
             --redis "redis://127.0.0.1:$redis_port" --ping-interval 600000 \
             >"$work/cluster-node-$i.log" 2>&1 &
         nodes+=($!)
