@@ -32,9 +32,13 @@ options:
                   line each (the same format as wirechat --trace)
   --trace=full    the same, with a hex dump of every frame
   --json          speak the wirechat chat protocol (docs/protocol.md): lines
-                  become new_message envelopes ("/nick NAME", "/join ROOM" and
-                  "/rooms" become those requests), envelopes are shown as text
-                  ("[lobby] alice: hello")
+                  become new_message envelopes, envelopes are shown as text
+                  ("[lobby] alice: hello"). A line "/TYPE ARG" is sent as
+                  {"type":"TYPE","payload":"ARG"} and a bare "/TYPE" as
+                  {"type":"TYPE"}: "/nick NAME" (short for /nickname),
+                  "/join ROOM", "/rooms", or a type the server does not know
+                  ("/frobnicate x" gets "! unknown_type: ..."). "//text" sends
+                  the message "/text"
   --nick NAME     with --json: choose this nickname once connected
   --help          show this and exit
 

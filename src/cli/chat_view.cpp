@@ -74,12 +74,24 @@ std::string rooms_text(const json::value& rooms) {
 
 }  // namespace
 
+// "/NAME ARG" is {"type":"NAME","payload":"ARG"} and a bare "/NAME" has no
+// payload, whether or not the server knows NAME: the student can send any
+// type and see the server's answer (unknown_type, bad_envelope, ...).
+// "/nick" is short for "/nickname". A line that starts with "//", or is "/"
+// or "/ ..." is chat text ("//" sends one "/").
 std::string envelope_for_line(std::string_view line) {
     if (line.empty()) return {};
-    if (line.starts_with("/nick ")) return nickname_envelope(line.substr(6));
-    if (line.starts_with("/join ")) return envelope("join", line.substr(6));
-    if (line == "/rooms") return R"({"type":"rooms"})";
-    return envelope("new_message", line);
+    if (line.starts_with("//")) return envelope("new_message", line.substr(1));
+    if (line.size() < 2 || line[0] != '/' || line[1] == ' ') return envelope("new_message", line);
+    const std::size_t space = line.find(' ');
+    std::string_view type = line.substr(1, space == std::string_view::npos ? std::string_view::npos : space - 1);
+    if (type == "nick") type = "nickname";
+    if (space == std::string_view::npos) {
+        json::object object;
+        object["type"] = type;
+        return json::serialize(object);
+    }
+    return envelope(type, line.substr(space + 1));
 }
 
 std::string nickname_envelope(std::string_view nickname) { return envelope("nickname", nickname); }

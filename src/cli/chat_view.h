@@ -7,8 +7,11 @@
 
 namespace wirechat::cli {
 
-// "/nick NAME", "/join ROOM" and "/rooms" become those requests; any other
-// line is a new_message. Empty lines are not sent: "" is returned.
+// A line is a new_message, unless it is a command: "/TYPE ARG" becomes
+// {"type":"TYPE","payload":"ARG"}, a bare "/TYPE" {"type":"TYPE"}, for any
+// TYPE, known to the server ("/nick NAME" is short for "/nickname NAME",
+// "/join ROOM", "/rooms") or not (the server answers unknown_type). "//text"
+// sends the message "/text". Empty lines are not sent: "" is returned.
 std::string envelope_for_line(std::string_view line);
 std::string nickname_envelope(std::string_view nickname);
 

@@ -281,3 +281,14 @@ TEST_CASE("wirechat-cli token mints what a server with the same secret accepts")
     CHECK(run_cli({"token", "--help"}, "").out.find("--secret-file FILE") != std::string::npos);
     unlink(name);
 }
+
+TEST_CASE("wirechat-cli --json sends an unknown /command as that type, and shows the server's refusal") {
+    harness::ServerProcess server;
+    Result bob = run_cli({"--json", "--nick", "bob", url(server.port(), "/")}, "/frobnicate x\n/nick\n//shrug\n");
+    CHECK(bob.status == 0);
+    CHECK(bob.out.find("! unknown_type: unknown envelope type\n") != std::string::npos);
+    CHECK(bob.out.find("! bad_envelope: ") != std::string::npos);
+    CHECK(bob.out.find("[lobby] bob: /shrug\n") != std::string::npos);
+    // The refusals change nothing: bob is still bob, in the lobby.
+    CHECK(bob.out.find("* you are now bob\n") != std::string::npos);
+}

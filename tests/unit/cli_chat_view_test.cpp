@@ -42,3 +42,16 @@ TEST_CASE("unknown or malformed envelopes are shown as received") {
     // Mistyped members show as empty rather than failing.
     CHECK(describe_envelope(R"({"type":"new_message","payload":{"room":7,"from":null,"text":"t"}})") == "[] : t");
 }
+
+TEST_CASE("any /command is sent with the command as its type, so unknown types reach the server") {
+    CHECK(envelope_for_line("/frobnicate x") == R"({"type":"frobnicate","payload":"x"})");
+    CHECK(envelope_for_line("/frobnicate") == R"({"type":"frobnicate"})");
+    CHECK(envelope_for_line("/frobnicate two words") == R"({"type":"frobnicate","payload":"two words"})");
+    CHECK(envelope_for_line("/nickname alice") == R"({"type":"nickname","payload":"alice"})");
+    CHECK(envelope_for_line("/nick") == R"({"type":"nickname"})");  // the server answers bad_envelope
+    CHECK(envelope_for_line("/rooms now") == R"({"type":"rooms","payload":"now"})");
+    // Chat text that starts with a slash: "//" escapes it; "/" alone or "/ x" is text as typed.
+    CHECK(envelope_for_line("//shrug") == R"({"type":"new_message","payload":"/shrug"})");
+    CHECK(envelope_for_line("/") == R"({"type":"new_message","payload":"/"})");
+    CHECK(envelope_for_line("/ x") == R"({"type":"new_message","payload":"/ x"})");
+}
