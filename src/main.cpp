@@ -93,6 +93,8 @@ options:
                           computation, one line per WebSocket frame in each
                           direction (colours only on a terminal)
   --trace=full            the same, with a hex dump of every frame
+  --no-inspect            no inspector: the chat page cannot show its own
+                          connection's wire ("Show the wire", /inspect)
   --deflate               compress WebSocket messages (permessage-deflate) with
                           clients that offer it; off by default
   --history N             messages of each room a newcomer is sent, and kept
@@ -229,6 +231,10 @@ Command parse(int argc, char** argv) {
         }
         if (arg == "--reuse-port") {
             options.share_port = true;
+            continue;
+        }
+        if (arg == "--no-inspect") {
+            options.inspect = false;
             continue;
         }
         if (arg == "--access-log") {

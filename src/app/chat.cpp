@@ -53,6 +53,7 @@ void Chat::connect(ClientId id, std::int64_t now_ms, const Arrival& arrival, Ide
 }
 
 void Chat::arrive(ClientId id, Client& client, const Arrival& arrival) {
+    if (!arrival.inspect_token.empty()) client.inspect_token = std::make_unique<std::string>(arrival.inspect_token);
     // A bad parameter does not keep the client out: it enters as if it had
     // not asked, and hears why right after its welcome.
     const Identity* identity = client.identity.get();
@@ -234,8 +235,12 @@ void Chat::entered(ClientId id, const Entry& entry) {
     enter_local(id, client, entry.room);
 
     scratch_.clear();
-    if (arriving) write_welcome(scratch_, entry);
-    else write_joined(scratch_, entry);
+    if (arriving) {
+        write_welcome(scratch_, entry, client.inspect_token ? std::string_view(*client.inspect_token) : "");
+        client.inspect_token.reset();
+    } else {
+        write_joined(scratch_, entry);
+    }
     transport_.send(id, scratch_);
     done(id);
 }

@@ -44,6 +44,9 @@ namespace wirechat::app {
 // nullopt where it did not ask.
 struct Arrival {
     std::optional<std::string_view> nickname = {}, room = {}, since = {};
+    // Not from the URL: the connection is inspectable (server/inspection.h)
+    // with this token, which its welcome carries. Empty: it is not.
+    std::string_view inspect_token = {};
 };
 
 // Who a client is, when a signed token says so (--auth-secret-file): its
@@ -123,6 +126,7 @@ private:
         bool proceeding = false;  // proceed() is on the stack
         std::unique_ptr<std::vector<Waiting>> backlog = {};  // only while needed
         std::unique_ptr<const Identity> identity = {};       // only with signed identities
+        std::unique_ptr<std::string> inspect_token = {};     // until the welcome, if inspectable
     };
     void arrive(ClientId id, Client& client, const Arrival& arrival);
     // Transparent hashing lets a string_view look up a std::string key.

@@ -80,13 +80,17 @@ void write_rooms(std::string& out, std::string_view room_list_json) {
     out += '}';
 }
 
-void write_welcome(std::string& out, const Entry& entry) {
+void write_welcome(std::string& out, const Entry& entry, std::string_view inspect_token) {
     out += "{\"type\":\"welcome\",\"payload\":{\"nickname\":";
     append_json_string(out, entry.nickname);
     out += ',';
     append_entry(out, entry);
     out += ",\"rooms\":";
     out += entry.rooms_json;
+    if (!inspect_token.empty()) {
+        out += ",\"inspect\":";
+        append_json_string(out, inspect_token);
+    }
     out += "}}";
 }
 

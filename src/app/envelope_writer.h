@@ -40,8 +40,10 @@ void append_room(std::string& out, std::string_view room, std::size_t users);
 // {"type":"rooms","payload":<room_list_json>}
 void write_rooms(std::string& out, std::string_view room_list_json);
 
-// {"type":"welcome","payload":{"nickname","room","users","count","history",["recovered",]"rooms"}}
-void write_welcome(std::string& out, const Entry& entry);
+// {"type":"welcome","payload":{"nickname","room","users","count","history",["recovered",]"rooms"[,"inspect"]}}
+// `inspect_token`: the connection is inspectable with it ("inspect"), or
+// empty (no such member).
+void write_welcome(std::string& out, const Entry& entry, std::string_view inspect_token = {});
 // {"type":"joined","payload":{"room","users","count","history"[,"recovered"]}}
 void write_joined(std::string& out, const Entry& entry);
 // {"type":"presence","payload":{"room","users","count"}}

@@ -31,7 +31,7 @@ const http::Header bearer_challenge[] = {{"WWW-Authenticate", "Bearer realm=\"wi
 std::optional<http::QueryPairs> arrival_query(const http::Request& request) {
     auto pairs = http::decode_query(request.query);
     if (!pairs) return std::nullopt;
-    for (const char* name : {"nickname", "room", "since", "token"}) {
+    for (const char* name : {"nickname", "room", "since", "token", "inspect"}) {
         const std::string* value = http::find_query_value(*pairs, name);
         if (value && !ws::is_valid_utf8(*value)) return std::nullopt;
     }
@@ -135,13 +135,14 @@ std::optional<app::Identity> ChatService::identity_of(access::TokenClaims& claim
     return app::Identity{std::move(claims.subject), std::move(claims.rooms)};
 }
 
-void ChatService::opened(WsSession& session, const http::Request& request) {
+void ChatService::opened(WsSession& session, const http::Request& request, std::string_view inspect_token) {
     session.tag = next_id_++;
     sessions_.emplace(session.tag, &session);
     const http::QueryPairs pairs = arrival_query(request).value_or(http::QueryPairs{});
     const app::Arrival arrival{.nickname = parameter(pairs, "nickname"),
                                .room = parameter(pairs, "room"),
-                               .since = parameter(pairs, "since")};
+                               .since = parameter(pairs, "since"),
+                               .inspect_token = inspect_token};
     // admit() said yes to this very request just before (HttpSession::upgrade).
     if (admitted_) chat_.connect(session.tag, loop_.wall_ms(), arrival, std::move(*admitted_));
     else chat_.connect(session.tag, loop_.wall_ms(), arrival);
@@ -176,7 +177,7 @@ void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view 
     for (app::ClientId id : to) {
         auto it = sessions_.find(id);
         if (it == sessions_.end() || too_slow(*it->second)) continue;
-        it->second->send_framed(frames.for_compressor(it->second->compressor()));
+        it->second->send_framed(frames.for_compressor(it->second->compressor()), envelope.size());
     }
 }
 

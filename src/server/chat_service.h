@@ -30,7 +30,7 @@ public:
     ~ChatService();
 
     Refusal admit(const http::Request& request) override;
-    void opened(WsSession& session, const http::Request& request) override;
+    void opened(WsSession& session, const http::Request& request, std::string_view inspect_token) override;
     void message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) override;
     void closed(WsSession& session) override;
     const app::Chat& chat() const { return chat_; }

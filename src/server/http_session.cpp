@@ -7,8 +7,10 @@
 #include <string>
 
 #include "access/forwarded.h"
+#include "http/query.h"
 #include "http/response.h"
 #include "ops/log.h"
+#include "server/inspection.h"
 #include "server/server.h"
 #include "server/ws_session.h"
 #include "ws/handshake.h"
@@ -19,6 +21,13 @@ namespace {
 
 std::string_view as_text(std::span<const std::uint8_t> bytes) {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+// ?inspect=1 in the chat's URL.
+bool asks_to_be_inspected(const http::Request& request) {
+    const auto pairs = http::decode_query(request.query);
+    const std::string* value = pairs ? http::find_query_value(*pairs, "inspect") : nullptr;
+    return value && *value == "1";
 }
 
 // An HTTP/1.0 client keeps the connection only if the response says so.
@@ -35,7 +44,7 @@ http::ParserLimits limits_for(const Options& options) {
 }  // namespace
 
 HttpSession::HttpSession(net::Connection& connection, Server& server, Site site,
-                         access::Admission::Ticket ticket, std::unique_ptr<trace::Tracer> tracer)
+                         access::Admission::Ticket ticket, std::unique_ptr<trace::Watcher> watcher)
     : ProtocolHandler(connection),
       server_(server),
       site_(site),
@@ -43,7 +52,7 @@ HttpSession::HttpSession(net::Connection& connection, Server& server, Site site,
       via_proxy_(access::is_trusted(ticket_.client(), server.options().trusted_proxies)),
       peer_(ticket_.client()),
       parser_(limits_for(server.options())),
-      tracer_(std::move(tracer)) {
+      watcher_(std::move(watcher)) {
     ++(site_ == Site::admin ? server_.metrics().admin_open : server_.metrics().http_open);
     arm(Wait::idle, server_.options().idle_timeout_ms);
 }
@@ -92,7 +101,7 @@ std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
             log_access(nullptr);
             return input.size();
         case http::ParseEvent::head_complete:
-            if (tracer_) tracer_->request(parser_.request());
+            if (watcher_) watcher_->request(parser_.request());
             if (!admitted(parser_.request())) {
                 log_access(&parser_.request());
                 return input.size();
@@ -134,7 +143,7 @@ void HttpSession::wind_down() {
 
 void HttpSession::on_close() {
     connection_.loop().timers().cancel(timer_);
-    if (tracer_) tracer_->closed("closed");
+    if (watcher_) watcher_->closed("closed");
 }
 
 bool HttpSession::respond(const http::Request& request) {
@@ -284,19 +293,28 @@ bool HttpSession::upgrade(const http::Request& request) {
         return false;
     }
     ++server_.metrics().handshakes_accepted[std::size_t(route->endpoint)];
+    // A chat connection that asks to be inspectable is watched from here on,
+    // its upgrade request included (server/inspection.h).
+    std::string inspect_token;
+    if (route->endpoint == Endpoint::chat && server_.options().inspect && asks_to_be_inspected(request)) {
+        std::unique_ptr<Inspection> inspection = server_.inspect().open(ticket_.client());
+        inspection->request(request);
+        inspect_token = inspection->token();
+        watcher_ = trace::both(std::move(watcher_), std::move(inspection));
+    }
     std::string out;
     http::ResponseHead head;
     head.status = 101;
     head.headers = std::move(decision.headers);
     http::append_response_head(out, head, connection_.loop().wall_time());
-    if (tracer_) tracer_->accept(*request.find("Sec-WebSocket-Key"));
+    if (watcher_) watcher_->accept(*request.find("Sec-WebSocket-Key"));
     send_response(out);
     connection_.loop().timers().cancel(timer_);
     // From here on this session is only waiting to be destroyed.
     connection_.set_handler(std::make_unique<WsSession>(connection_, route->service, server_.options(),
                                                         server_.metrics(), route->endpoint, request,
                                                         std::move(ticket_), server_.compression(decision.deflate),
-                                                        std::move(tracer_)));
+                                                        std::move(watcher_), inspect_token));
     return true;
 }
 
@@ -309,7 +327,7 @@ void HttpSession::refuse_upgrade(Refusal why, int status, std::string_view reaso
 // Every response leaves through here, so that a trace sees each head, and
 // the metrics each status ("HTTP/1.1 200 ...": the status is at 9).
 void HttpSession::send_response(std::string_view out) {
-    if (tracer_) tracer_->head(trace::Direction::sent, out);
+    if (watcher_) watcher_->head(trace::Direction::sent, out);
     int status = 0;
     if (out.size() >= 12) std::from_chars(out.data() + 9, out.data() + 12, status);
     if (status >= 100 && status < 600) ++server_.metrics().responses[std::size_t(status)];

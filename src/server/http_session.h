@@ -13,7 +13,7 @@
 #include "http/request_parser.h"
 #include "net/connection.h"
 #include "server/metrics.h"
-#include "trace/tracer.h"
+#include "trace/watcher.h"
 
 namespace wirechat::server {
 
@@ -26,10 +26,10 @@ public:
     enum class Site { public_port, admin };
 
     // `ticket` counts the connection (the public port's only), and says
-    // whether it came in over a limit. `tracer` is null unless the server
+    // whether it came in over a limit. `watcher` is null unless the server
     // runs with --trace. An upgrade hands both on to the WsSession.
     HttpSession(net::Connection& connection, Server& server, Site site, access::Admission::Ticket ticket,
-                std::unique_ptr<trace::Tracer> tracer = nullptr);
+                std::unique_ptr<trace::Watcher> watcher = nullptr);
     ~HttpSession() override;
 
     std::size_t on_data(std::span<std::uint8_t> bytes) override;
@@ -80,7 +80,7 @@ private:
     net::Timer timer_{[this] { on_timer(); }};
     Wait waiting_for_ = Wait::idle;
     bool sending_file_ = false;
-    std::unique_ptr<trace::Tracer> tracer_;
+    std::unique_ptr<trace::Watcher> watcher_;
 };
 
 }  // namespace wirechat::server

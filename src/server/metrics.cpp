@@ -3,7 +3,12 @@
 namespace wirechat::server {
 
 std::string_view endpoint_name(Endpoint endpoint) {
-    return endpoint == Endpoint::chat ? "chat" : "echo";
+    switch (endpoint) {
+    case Endpoint::chat: return "chat";
+    case Endpoint::echo: return "echo";
+    case Endpoint::inspect: return "inspect";
+    }
+    return "other";
 }
 
 std::string_view refusal_name(Refusal refusal) {

@@ -13,9 +13,10 @@
 
 namespace wirechat::server {
 
-// The WebSocket endpoints: the chat at "/", the echo at "/echo".
-enum class Endpoint : std::uint8_t { chat, echo };
-inline constexpr std::size_t endpoint_count = 2;
+// The WebSocket endpoints: the chat at "/", the echo at "/echo", the
+// inspectors at "/inspect".
+enum class Endpoint : std::uint8_t { chat, echo, inspect };
+inline constexpr std::size_t endpoint_count = 3;
 std::string_view endpoint_name(Endpoint endpoint);
 
 // Why an upgrade was refused before its 101.

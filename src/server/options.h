@@ -76,6 +76,10 @@ struct Options {
         std::uint16_t port = 0;
     };
     std::optional<Address> admin;
+    // A chat connection may ask to be inspectable (?inspect=1) and be
+    // streamed to an inspector at /inspect (server/inspection.h).
+    // --no-inspect: no inspector endpoint, and no connection is inspectable.
+    bool inspect = true;
     // --access-log: one log line per HTTP request answered.
     bool access_log = false;
     // --trace: every connection's heads, handshake and frames on stderr.

@@ -42,6 +42,7 @@ Server::Server(net::EventLoop& loop, Options options)
       chat_handshake_{.subprotocols = {"wirechat.v1"}, .deflate = deflate_options(options_)},
       echo_handshake_{.subprotocols = {}, .deflate = deflate_options(options_)},
       chat_(loop, options_, metrics_, make_engine(loop, options_, redis_)),
+      inspect_(loop),
       listener_(loop, options_.host, options_.port, options_.share_port,
                 [this](int fd, const sockaddr_storage& peer) { accept(fd, peer, false); }) {
     if (options_.admin) {
@@ -73,6 +74,7 @@ std::optional<ws::EndpointCompression> Server::compression(const std::optional<w
 std::optional<Server::WsRoute> Server::websocket_route(std::string_view path) {
     if (path == "/") return WsRoute{chat_, chat_handshake_, Endpoint::chat};
     if (path == "/echo") return WsRoute{echo_, echo_handshake_, Endpoint::echo};
+    if (path == "/inspect" && options_.inspect) return WsRoute{inspect_, inspect_handshake_, Endpoint::inspect};
     return std::nullopt;
 }
 
@@ -90,7 +92,7 @@ void Server::accept(int fd, const sockaddr_storage& peer, bool admin) {
     connections_.push_front(*connection.release());
 }
 
-std::unique_ptr<trace::Tracer> Server::make_tracer(int fd) {
+std::unique_ptr<trace::Watcher> Server::make_tracer(int fd) {
     if (!options_.trace) return nullptr;
     auto tracer = std::make_unique<trace::Tracer>(
         trace_sink_, trace::Style{*options_.trace, trace_sink_.wants_colour()}, ++connections_accepted_);

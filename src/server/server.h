@@ -17,6 +17,7 @@
 #include "net/listener.h"
 #include "cluster/redis_engine.h"
 #include "server/chat_service.h"
+#include "server/inspection.h"
 #include "server/metrics.h"
 #include "server/options.h"
 #include "trace/sink.h"
@@ -58,6 +59,8 @@ public:
     std::optional<WsRoute> websocket_route(std::string_view path);
 
     ServerMetrics& metrics() { return metrics_; }
+    // The inspectable connections and their inspectors (--no-inspect: none).
+    InspectService& inspect() { return inspect_; }
     // The admin listener's answer to a GET (server/admin.cpp).
     struct AdminAnswer {
         int status;
@@ -75,7 +78,7 @@ private:
     std::string metrics_text();
     // Null unless tracing; otherwise the connection's tracer, numbered in
     // order of arrival, having noted where the connection came from.
-    std::unique_ptr<trace::Tracer> make_tracer(int fd);
+    std::unique_ptr<trace::Watcher> make_tracer(int fd);
     void connection_closed(net::Connection& connection) override;
     void stop_if_idle();
 
@@ -90,6 +93,8 @@ private:
     ws::HandshakeOptions echo_handshake_;
     ChatService chat_;
     EchoService echo_;
+    InspectService inspect_;
+    ws::HandshakeOptions inspect_handshake_;
     // Owned: each is deleted (via dispose_later) once it has closed, or by
     // ~Server. A list threaded through the connections costs no allocation.
     net::IntrusiveList<net::Connection> connections_;

@@ -22,8 +22,9 @@ public:
         std::span<const http::Header> headers = {};
     };
     virtual Refusal admit(const http::Request& request) { return {}; }
-    // After the 101; `request` is the upgrade request.
-    virtual void opened(WsSession& session, const http::Request& request) {}
+    // After the 101; `request` is the upgrade request. `inspect_token`: the
+    // connection is inspectable with it (server/inspection.h), or empty.
+    virtual void opened(WsSession& session, const http::Request& request, std::string_view inspect_token) {}
     virtual void message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) = 0;
     virtual void closed(WsSession& session) {}
 

@@ -7,14 +7,14 @@ namespace wirechat::server {
 WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options,
                      ServerMetrics& metrics, Endpoint endpoint, const http::Request& request,
                      access::Admission::Ticket ticket, std::optional<ws::EndpointCompression> compression,
-                     std::unique_ptr<trace::Tracer> tracer)
+                     std::unique_ptr<trace::Watcher> watcher, std::string_view inspect_token)
     : ProtocolHandler(connection),
       service_(service),
       options_(options),
       metrics_(metrics),
       endpoint_kind_(endpoint),
       ticket_(std::move(ticket)),
-      tracer_(std::move(tracer)),
+      watcher_(std::move(watcher)),
       endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = options.max_message}, *this, *this,
                 compression),
       last_heard_ms_(connection.loop().now_ms()) {
@@ -23,7 +23,7 @@ WsSession::WsSession(net::Connection& connection, WsService& service, const Opti
     // fires it looks at when the peer was last heard and sleeps again.
     connection_.loop().timers().arm(timer_, last_heard_ms_ + options_.ping_interval_ms);
     ++metrics_.websockets_open[std::size_t(endpoint_kind_)];
-    service_.opened(*this, request);
+    service_.opened(*this, request, inspect_token);
 }
 
 WsSession::~WsSession() {
@@ -35,23 +35,27 @@ std::size_t WsSession::on_data(std::span<std::uint8_t> bytes) {
     traffic().bytes_received += bytes.size();
     last_heard_ms_ = connection_.loop().now_ms();
     ping_outstanding_ = false;
-    if (tracer_) tracer_->received(bytes);  // before feed(), which unmasks in place
+    if (watcher_) watcher_->received(bytes);  // before feed(), which unmasks in place
     endpoint_.feed(bytes);
     return bytes.size();
 }
 
 void WsSession::on_message(ws::Opcode op, std::span<const std::uint8_t> payload) {
     ++traffic().messages_received;
+    if (watcher_ && compressor()) watcher_->message(trace::Direction::received, payload.size());
     service_.message(*this, op, payload);
 }
 
-void WsSession::send_framed(const net::SharedBytes& frame) {
+void WsSession::send_framed(const net::SharedBytes& frame, std::size_t message_size) {
     if (!endpoint_.can_send()) return;
     ServerMetrics::Traffic& counts = traffic();
     ++counts.messages_sent;
     counts.bytes_sent += frame->size();
     ++metrics_.frames_sent[std::size_t(ws::Opcode::text)];
-    if (tracer_) tracer_->sent({reinterpret_cast<const std::uint8_t*>(frame->data()), frame->size()});
+    if (watcher_) {
+        if (compressor()) watcher_->message(trace::Direction::sent, message_size);
+        watcher_->sent({reinterpret_cast<const std::uint8_t*>(frame->data()), frame->size()});
+    }
     connection_.send_shared(frame);
 }
 
@@ -65,7 +69,7 @@ void WsSession::close(std::uint16_t code, std::string_view reason) {
 // The WebSocket is over (closing handshake done, or failed with a close code
 // we sent). RFC 6455 7.1.1: the server closes the TCP connection first.
 void WsSession::on_closed(std::uint16_t code, std::string_view reason, bool clean) {
-    if (tracer_) tracer_->websocket_closed(code, reason, clean);
+    if (watcher_) watcher_->websocket_closed(code, reason, clean);
     // Not clean: the peer broke the protocol and we closed with `code`.
     count_close(code, !clean || we_closed_);
     if (!clean) {
@@ -93,7 +97,7 @@ void WsSession::finish() {
 
 // EOF without a closing handshake: the peer vanished (RFC 6455 code 1006).
 void WsSession::on_peer_closed() {
-    if (tracer_) tracer_->note("the peer closed TCP without a closing handshake (1006)");
+    if (watcher_) watcher_->note("the peer closed TCP without a closing handshake (1006)");
     count_close(ws::close_code::abnormal, false);
     finish();
 }
@@ -103,7 +107,7 @@ void WsSession::wind_down() { close(1001, "server shutting down"); }
 void WsSession::on_close() {
     connection_.loop().timers().cancel(timer_);
     count_close(ws::close_code::abnormal, false);  // gone without a word (a reset, say)
-    if (tracer_) tracer_->closed("closed");
+    if (watcher_) watcher_->closed("closed");
     tell_service_closed();
 }
 

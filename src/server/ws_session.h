@@ -15,7 +15,7 @@
 #include "server/metrics.h"
 #include "server/options.h"
 #include "server/ws_service.h"
-#include "trace/tracer.h"
+#include "trace/watcher.h"
 #include "ws/endpoint.h"
 
 namespace wirechat::server {
@@ -28,32 +28,41 @@ class WsSession final : public net::ProtocolHandler,
                         private ws::ByteSink {
 public:
     // `compression`: permessage-deflate as the handshake agreed it, if at
-    // all. `tracer` (null unless --trace) sees every byte read and written.
+    // all. `watcher` (null unless --trace, or the connection is
+    // inspectable: then `inspect_token` says with what) sees every byte
+    // read and written.
     // `request`: the upgrade request, handed to the service. `endpoint`
     // says which one it is, for the metrics. `ticket`: the connection as
     // the admission limits count it, for as long as it is open.
     WsSession(net::Connection& connection, WsService& service, const Options& options,
               ServerMetrics& metrics, Endpoint endpoint, const http::Request& request,
               access::Admission::Ticket ticket, std::optional<ws::EndpointCompression> compression = std::nullopt,
-              std::unique_ptr<trace::Tracer> tracer = nullptr);
+              std::unique_ptr<trace::Watcher> watcher = nullptr, std::string_view inspect_token = {});
     ~WsSession() override;
 
     void send(ws::Opcode op, std::span<const std::uint8_t> payload) {
-        if (endpoint_.can_send()) ++traffic().messages_sent;
+        if (!endpoint_.can_send()) return;
+        ++traffic().messages_sent;
+        if (watcher_ && compressor()) watcher_->message(trace::Direction::sent, payload.size());
         endpoint_.send(op, payload);
     }
     void send_text(std::string_view text) {
-        if (endpoint_.can_send()) ++traffic().messages_sent;
+        if (!endpoint_.can_send()) return;
+        ++traffic().messages_sent;
+        if (watcher_ && compressor()) watcher_->message(trace::Direction::sent, text.size());
         endpoint_.send_text(text);
     }
-    // An already framed message shared with other sessions (a broadcast).
-    void send_framed(const net::SharedBytes& frame);
+    // An already framed message shared with other sessions (a broadcast),
+    // of `message_size` bytes before framing and compression.
+    void send_framed(const net::SharedBytes& frame, std::size_t message_size);
     // Start the closing handshake; the peer gets close_timeout_ms to answer.
     void close(std::uint16_t code, std::string_view reason);
     // What compresses this session's messages (shared, keeping no context),
     // or nullptr without compression.
     ws::Deflater* compressor() const { return endpoint_.compressor(); }
     std::size_t pending_output() const { return connection_.pending_output(); }
+    // The client's address, as the admission limits count it.
+    const access::IpAddress& client() const { return ticket_.client(); }
     void write_now() { connection_.write_now(); }
 
     // For services that keep per-session state (the chat's client id).
@@ -73,7 +82,7 @@ private:
     void on_frame_sent(ws::Opcode op) override { ++metrics_.frames_sent[std::size_t(op) & 15]; }
     // ws::ByteSink
     void write(std::span<const std::uint8_t> bytes) override {
-        if (tracer_) tracer_->sent(bytes);
+        if (watcher_) watcher_->sent(bytes);
         traffic().bytes_sent += bytes.size();
         connection_.send(bytes);
     }
@@ -92,7 +101,7 @@ private:
     access::Admission::Ticket ticket_;
     bool we_closed_ = false;      // our close frame went first
     bool close_counted_ = false;
-    std::unique_ptr<trace::Tracer> tracer_;
+    std::unique_ptr<trace::Watcher> watcher_;
     ws::Endpoint endpoint_;
     net::Timer timer_{[this] { on_timer(); }};
     std::int64_t last_heard_ms_;

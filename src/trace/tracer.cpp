@@ -65,12 +65,7 @@ void Tracer::head(Direction direction, std::string_view raw) {
     }
 }
 
-void Tracer::request(const http::Request& request) {
-    std::string raw = request.method + " " + request.target + " HTTP/1." +
-                      std::to_string(request.version_minor) + "\r\n";
-    for (const http::Header& field : request.headers) raw += field.name + ": " + field.value + "\r\n";
-    head(Direction::received, raw);
-}
+void Tracer::request(const http::Request& request) { head(Direction::received, request_head(request)); }
 
 void Tracer::accept(std::string_view key) { emit_note(yellow, describe_accept(accept_steps(key))); }
 

@@ -199,7 +199,7 @@ function expectedStops(page) {
       for (const button of document.querySelectorAll('#room-list button')) {
         stops.push(`room:${button.dataset.room}`);
       }
-      stops.push('room', 'room-form:submit');
+      stops.push('room', 'room-form:submit', 'wire-toggle');
     }
     if (document.querySelector('main').inert) return stops;  // the phone's drawer covers it
     stops.push('log');
@@ -427,6 +427,26 @@ test('accessibility of the chat page', { timeout: 180_000 }, async (t) => {
     for (const [page] of pages) await waitForStatus(page, 'connected', RECONNECT_WAIT_MS);
   });
 
+  await t.test('audit: the wire shown, a frame opened', async () => {
+    for (const [page] of pages) {
+      await setDrawer(page, true);
+      await page.getByRole('button', { name: 'Show the wire' }).click();
+      await waitForStatus(page, 'connected', RECONNECT_WAIT_MS);
+      await sendMessage(page, 'seen on the wire');
+      const frame = page.locator('#wire-events > li[data-event="frame"][data-dir="in"]').last();
+      await frame.getByRole('button').click();
+      await frame.locator('.wire-bits').waitFor({ state: 'visible' });
+    }
+    try {
+      await auditBoth('the wire shown');
+    } finally {
+      for (const [page] of pages) {
+        await page.getByRole('button', { name: 'Hide', exact: true }).click();
+        await waitForStatus(page, 'connected', RECONNECT_WAIT_MS);
+      }
+    }
+  });
+
   await t.test('audit summary', () => {
     const states = new Set(audits.map(({ state }) => state));
     console.log(`\naxe-core ${AXE_VERSION}: ${audits.length} audits of ${states.size} states `
@@ -630,7 +650,7 @@ test('accessibility of the chat page', { timeout: 180_000 }, async (t) => {
     await page.keyboard.press('Enter');
     const open = await expectedStops(page);
     assert.deepEqual(open.slice(0, 3), ['panel-toggle', 'nickname', 'nickname-form:submit']);
-    assert.equal(open.at(-1), 'room-form:submit');
+    assert.equal(open.at(-1), 'wire-toggle');
     assert.deepEqual(await tabRound(page, 'phone-drawer-tab'), open.slice(1));
     assert.equal(await drawerOpen(page), true);
     // Enter on the menu button closes it again; focus stays on the button.

@@ -506,8 +506,8 @@ std::string get(std::string_view path, std::string_view extra_fields) {
 
 // ---- WebSocket -------------------------------------------------------------
 
-WsClient::WsClient(std::uint16_t port, std::string_view path)
-    : socket_(port),
+WsClient::WsClient(std::uint16_t port, std::string_view path, const char* from_address)
+    : socket_(port, from_address),
       endpoint_(wirechat::ws::Role::client, wirechat::ws::EndpointOptions{.max_message = 64u << 20},
                 *this, *this) {
     std::string key = wirechat::ws::make_client_key();

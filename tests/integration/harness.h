@@ -190,7 +190,8 @@ public:
         wirechat::ws::Opcode op;
         std::string payload;
     };
-    WsClient(std::uint16_t port, std::string_view path = "/");
+    // `from_address`: connect from this loopback address (Socket's).
+    WsClient(std::uint16_t port, std::string_view path = "/", const char* from_address = nullptr);
     std::string handshake_response;  // the 101 head
     Socket& socket() { return socket_; }
     wirechat::ws::Endpoint& endpoint() { return endpoint_; }

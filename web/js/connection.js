@@ -95,6 +95,19 @@ export class Connection {
     this.timer = setTimeout(() => this.open(), delay);
   }
 
+  /** Opens a new connection now, closing the current one (its address has changed). */
+  restart() {
+    const old = this.socket;
+    this.socket = null;
+    this.welcomed = false;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.attempt = 0;
+    if (old !== null) old.close(1000, 'reconnecting');
+    this.handlers.onState('connecting');
+    this.open();
+  }
+
   retryNow() {
     if (this.timer === null) return;  // connected, or a connection attempt is in flight
     clearTimeout(this.timer);

@@ -19,11 +19,14 @@ import { Connection } from './connection.js';
 import { MessageList } from './message_list.js';
 import { View } from './view.js';
 import { describeError, describeRenamed } from './errors.js';
+import { WirePanel } from './wire.js';
 
 // Survives a reload but not closing the tab, and is per tab: two tabs are two chatters.
 const SAVED_NICKNAME = 'wirechat.nickname';
 const SAVED_ROOM = 'wirechat.room';
 const SAVED_TOKEN = 'wirechat.token';
+// "Show the wire" is on: the chat connection asks to be inspectable (?inspect=1).
+const SAVED_WIRE = 'wirechat.wire';
 // After a dropped connection the server may still hold our old connection (and its name)
 // for a moment, so a name the welcome did not give back is asked for again a few times
 // before the user is told.
@@ -64,6 +67,13 @@ let asked = { room: null, since: null, nickname: null };  // the current address
 let restoringNickname = null;  // { name, triesLeft, fallback, timer } while re-claiming our name
 let requestedNickname = null;  // the name the nickname field asked for, until answered
 let joinAsked = false;         // the user asked to join a room; its `joined` is to come
+let showingWire = sessionStorage.getItem(SAVED_WIRE) === '1';
+const wireSection = document.getElementById('wire');
+const wireToggle = document.getElementById('wire-toggle');
+const wire = new WirePanel({
+  list: document.getElementById('wire-events'),
+  status: document.getElementById('wire-status'),
+});
 
 /** The chat's address for the next connection attempt: where we are, as far as we know. */
 function chatAddress() {
@@ -76,6 +86,7 @@ function chatAddress() {
   asked = { room: wantedRoom, since, nickname: name };
   const params = new URLSearchParams();
   if (token !== null) params.set('token', token);
+  if (showingWire) params.set('inspect', '1');
   if (wantedRoom !== null) params.set('room', wantedRoom);
   if (since !== null) params.set('since', String(since));
   if (name !== null) params.set('nickname', name);
@@ -136,6 +147,10 @@ function onWelcome(welcome) {
   }
   view.showRooms(welcome?.rooms);
   enterRoom(welcome, asked.since !== null && welcome?.room === asked.room);
+  if (showingWire && typeof welcome?.inspect === 'string') {
+    wire.attach(welcome.inspect);
+    document.getElementById('wire-full').href = `/inspect#token=${encodeURIComponent(welcome.inspect)}`;
+  }
 }
 
 function onJoined(joined) {
@@ -333,4 +348,33 @@ document.getElementById('room-form').addEventListener('submit', (event) => {
   if (name !== '') join(name);
 });
 
+/**
+ * Shows or hides the wire. Either way the chat connects again: showing, so that the server
+ * watches the new connection from its very first byte (the upgrade request); hiding, so that
+ * it stops watching.
+ */
+function setWireShown(shown) {
+  showingWire = shown;
+  if (shown) sessionStorage.setItem(SAVED_WIRE, '1');
+  else sessionStorage.removeItem(SAVED_WIRE);
+  wireSection.hidden = !shown;
+  document.querySelector('.app').classList.toggle('wire-open', shown);
+  wireToggle.setAttribute('aria-expanded', String(shown));
+  wireToggle.textContent = shown ? 'Hide the wire' : 'Show the wire';
+  if (!shown) wire.detach();
+}
+
+wireToggle.addEventListener('click', () => {
+  setWireShown(!showingWire);
+  if (showingWire) view.setPanelOpen(false);  // on a phone, the drawer would cover it
+  connection.restart();
+  if (showingWire) document.getElementById('wire-heading').scrollIntoView({ block: 'nearest' });
+});
+document.getElementById('wire-hide').addEventListener('click', () => {
+  setWireShown(false);
+  connection.restart();
+  wireToggle.focus();
+});
+
+setWireShown(showingWire);
 connection.start();
