@@ -49,6 +49,11 @@ HttpSession::~HttpSession() {
     --(site_ == Site::admin ? server_.metrics().admin_open : server_.metrics().http_open);
 }
 
+// --trace: one line per TLS handshake, before the request it carries.
+void HttpSession::on_secured(const tls::HandshakeSummary& summary) {
+    if (tracer_) tracer_->note("tls " + tls::describe(summary));
+}
+
 void HttpSession::arm(Wait wait, int ms) {
     waiting_for_ = wait;
     connection_.loop().timers().arm(timer_, connection_.loop().now_ms() + ms);

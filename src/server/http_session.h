@@ -32,6 +32,7 @@ public:
 
     std::size_t on_data(std::span<std::uint8_t> bytes) override;
     void on_drained() override;
+    void on_secured(const tls::HandshakeSummary& summary) override;
     void wind_down() override;
     void on_close() override;
 

@@ -18,6 +18,7 @@
 #include "server/chat_service.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "tls/server_context.h"
 #include "trace/sink.h"
 #include "trace/tracer.h"
 #include "ws/deflate.h"
@@ -57,6 +58,10 @@ public:
     std::optional<WsRoute> websocket_route(std::string_view path);
 
     ServerMetrics& metrics() { return metrics_; }
+    // With --tls-cert: read the certificate and key again (SIGHUP). New
+    // connections get the new pair, open ones keep theirs; a pair that
+    // does not load is refused and logged, and the old one stays.
+    void reload_tls();
     // The admin listener's answer to a GET (server/admin.cpp).
     struct AdminAnswer {
         int status;
@@ -91,6 +96,7 @@ private:
     // Owned: each is deleted (via dispose_later) once it has closed, or by
     // ~Server. A list threaded through the connections costs no allocation.
     net::IntrusiveList<net::Connection> connections_;
+    std::unique_ptr<tls::ServerContext> tls_;  // --tls-cert; the admin port stays plain
     net::Listener listener_;
     std::unique_ptr<net::Listener> admin_listener_;  // --admin
     net::Timer grace_timer_{[this] { loop_.stop(); }};

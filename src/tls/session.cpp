@@ -147,6 +147,10 @@ void Session::clear_output() {
     if (out_) (void)BIO_reset(out_);
 }
 
+bool Session::holds_input() const {
+    return in_ && (BIO_ctrl_pending(in_) > 0 || SSL_pending(ssl_) > 0);
+}
+
 bool Session::take_handshake_done() {
     if (handshake_reported_ || state_ == State::handshaking || !SSL_is_init_finished(ssl_)) return false;
     handshake_reported_ = true;

@@ -77,6 +77,9 @@ public:
     std::string_view output() const;
     void clear_output();
 
+    // Whether received ciphertext (or decrypted plaintext) waits for read().
+    bool holds_input() const;
+
     State state() const { return state_; }
     bool open() const { return state_ == State::open; }
     Failure failure() const { return failure_; }
