@@ -20,8 +20,9 @@ namespace wirechat::test {
 class TestCert {
 public:
     // `common_name` tells two certificates apart (a reload test checks
-    // which one the server presents).
-    explicit TestCert(const std::string& common_name = "wirechat test") {
+    // which one the server presents); `names` is what it is good for.
+    explicit TestCert(const std::string& common_name = "wirechat test",
+                      const char* names = "DNS:localhost,IP:127.0.0.1") {
         char pattern[] = "/tmp/wirechat-cert-XXXXXX";
         if (!mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
         dir = pattern;
@@ -39,7 +40,7 @@ public:
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                                    reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
         X509_set_issuer_name(cert, name);
-        add_extension(cert, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+        add_extension(cert, NID_subject_alt_name, names);
         add_extension(cert, NID_basic_constraints, "critical,CA:TRUE");
         if (X509_sign(cert, key, EVP_sha256()) == 0) throw std::runtime_error("cannot sign the test certificate");
         write(cert_file, [&](FILE* f) { return PEM_write_X509(f, cert); });

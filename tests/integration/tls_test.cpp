@@ -1,7 +1,8 @@
 // The server with --tls-cert/--tls-key: https:// and wss:// on one port,
 // checked with independent clients (curl, openssl s_client, OpenSSL's own
-// client API), and what a TLS port must survive: old versions, plain HTTP,
-// garbage, handshakes that never finish, certificate reloads.
+// client API) and with wirechat-cli, and what a TLS port must survive: old
+// versions, plain HTTP, garbage, handshakes that never finish, certificate
+// reloads.
 #include <catch2/catch.hpp>
 
 #include "../tls_test_cert.h"
@@ -337,4 +338,41 @@ TEST_CASE("tls: the options go together and a bad pair stops the start with the 
     CHECK(missing.status == 1);
     CHECK(missing.output.find("cannot load the certificate chain from '" + cert.dir + "/none.pem'") !=
           std::string::npos);
+}
+
+TEST_CASE("tls: wirechat-cli speaks wss://, checking the certificate and the name unless told not to", "[tls]") {
+    TestCert cert;
+    ServerProcess server(tls_args(cert));
+    const std::string port = std::to_string(server.port());
+    const std::string cli = std::string("echo hello | ") + WIRECHAT_CLI_BINARY + " ";
+
+    Output trusted = run(cli + "--cacert " + cert.cert_file + " wss://localhost:" + port + "/echo");
+    INFO(trusted.text);
+    CHECK(trusted.status == 0);
+    CHECK(trusted.text.find("hello\n") != std::string::npos);
+    CHECK(trusted.text.find("connected to wss://localhost:" + port + "/echo") != std::string::npos);
+    // By address: the certificate names 127.0.0.1 too.
+    CHECK(run(cli + "--cacert " + cert.cert_file + " wss://127.0.0.1:" + port + "/echo").status == 0);
+
+    Output untrusted = run(cli + "wss://localhost:" + port + "/echo");
+    CHECK(untrusted.status == 1);
+    CHECK(untrusted.text.find("certificate verify failed: self-signed certificate") != std::string::npos);
+    CHECK(untrusted.text.find("hello") == std::string::npos);
+
+    Output insecure = run(cli + "--insecure wss://localhost:" + port + "/echo");
+    CHECK(insecure.status == 0);
+    CHECK(insecure.text.find("hello\n") != std::string::npos);
+
+    // A trusted certificate for another name is refused all the same.
+    TestCert elsewhere("elsewhere", "DNS:example.com");
+    ServerProcess other(tls_args(elsewhere));
+    Output wrong_name =
+        run(cli + "--cacert " + elsewhere.cert_file + " wss://localhost:" + std::to_string(other.port()) + "/echo");
+    CHECK(wrong_name.status == 1);
+    CHECK(wrong_name.text.find("certificate verify failed: hostname mismatch") != std::string::npos);
+
+    // And ws:// to the TLS port fails with the server's 400, not a hang.
+    Output plain = run(cli + "ws://127.0.0.1:" + port + "/echo");
+    CHECK(plain.status == 1);
+    CHECK(plain.text.find("refused the upgrade: 400") != std::string::npos);
 }
