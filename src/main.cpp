@@ -125,7 +125,8 @@ On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
 gracefully: no new connections, responses in flight finish, WebSockets get a
 1001 close. SIGHUP reads --tls-cert and --tls-key again (a renewed
 certificate) without dropping a connection; a pair that does not load is
-refused with a log line and the old one stays. With --workers, the line is
+refused with a log line and the old one stays (without TLS, SIGHUP changes
+nothing). With --workers, the line is
 printed once every worker listens,
 and SIGINT/SIGTERM to the supervisor shut every worker down that way. With
 --redis the server starts even when Redis is out of reach: it serves pages
@@ -296,8 +297,7 @@ int serve(const Options& options) {
         wirechat::net::EventLoop loop(options.batch_io, options.ring_receives);
         wirechat::server::Server server(loop, options);
         wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });
-        std::optional<wirechat::net::ReloadSignal> reload;
-        if (!options.tls_cert.empty()) reload.emplace(loop, [&] { server.reload_tls(); });
+        wirechat::net::ReloadSignal reload(loop, [&] { server.reload(); });
         std::printf("listening on %s://%s:%u\n", options.tls_cert.empty() ? "http" : "https", options.host.c_str(),
                     unsigned(server.port()));
         std::fflush(stdout);

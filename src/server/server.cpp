@@ -105,8 +105,11 @@ std::unique_ptr<trace::Tracer> Server::make_tracer(int fd) {
     return tracer;
 }
 
-void Server::reload_tls() {
-    if (!tls_) return;
+void Server::reload() {
+    if (!tls_) {
+        ops::log(ops::Level::info, "reload", {{"reloaded", "nothing (no --tls-cert)"}});
+        return;
+    }
     std::string error;
     if (tls_->reload(error)) {
         ops::log(ops::Level::info, "tls_reloaded", {{"cert", tls_->cert_file()}, {"key", tls_->key_file()}});

@@ -58,10 +58,11 @@ public:
     std::optional<WsRoute> websocket_route(std::string_view path);
 
     ServerMetrics& metrics() { return metrics_; }
-    // With --tls-cert: read the certificate and key again (SIGHUP). New
-    // connections get the new pair, open ones keep theirs; a pair that
-    // does not load is refused and logged, and the old one stays.
-    void reload_tls();
+    // SIGHUP: read again what came from files. With --tls-cert, the
+    // certificate and key: new connections get the new pair, open ones
+    // keep theirs; a pair that does not load is refused and logged, and
+    // the old one stays. Without, nothing (but a log line).
+    void reload();
     // The admin listener's answer to a GET (server/admin.cpp).
     struct AdminAnswer {
         int status;

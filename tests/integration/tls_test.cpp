@@ -376,3 +376,22 @@ TEST_CASE("tls: wirechat-cli speaks wss://, checking the certificate and the nam
     CHECK(plain.status == 1);
     CHECK(plain.text.find("refused the upgrade: 400") != std::string::npos);
 }
+
+TEST_CASE("tls: SIGHUP without --tls-cert changes nothing and stops nothing", "[tls]") {
+    char log_path[] = "/tmp/wirechat-hup-XXXXXX";
+    const int log_fd = mkstemp(log_path);
+    REQUIRE(log_fd >= 0);
+    ::close(log_fd);
+    harness::Launch launch;
+    launch.stderr_path = log_path;
+    ServerProcess server(launch);
+    REQUIRE(::kill(server.pid(), SIGHUP) == 0);
+    CHECK(eventually([&] { return read_file(log_path).find("reload reloaded=") != std::string::npos; }));
+    Socket socket(server.port());
+    socket.send("GET /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok");
+    auto response = harness::read_response(socket);
+    REQUIRE(response);
+    CHECK(response->body == "ok");
+    CHECK(server.terminate() == 0);
+    std::remove(log_path);
+}
