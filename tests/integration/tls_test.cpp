@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -83,6 +84,7 @@ public:
         SSL_CTX_free(ctx_);
     }
     bool connected() const { return connected_; }
+    SSL* ssl() { return ssl_; }
     // The common name of the certificate the server presented.
     std::string peer_name() {
         X509* peer = SSL_get1_peer_certificate(ssl_);
@@ -327,6 +329,69 @@ TEST_CASE("tls: SIGHUP reloads the certificate without dropping a connection, an
     REQUIRE(still.connected());
     CHECK(still.peer_name() == "second");
     CHECK(server.terminate() == 0);
+}
+
+TEST_CASE("tls: reloads under load drop no connection and fail no request", "[tls]") {
+    TestCert first("first");
+    TestCert second("second");
+    TestCert files("files");
+    fs::copy_file(first.cert_file, files.cert_file, fs::copy_options::overwrite_existing);
+    fs::copy_file(first.key_file, files.key_file, fs::copy_options::overwrite_existing);
+    // Clients trust both, since new connections may get either.
+    const std::string both = files.dir + "/both.pem";
+    std::ofstream(both) << read_file(first.cert_file) << read_file(second.cert_file);
+    harness::Launch launch;
+    launch.stderr_path = files.dir + "/server.log";
+    ServerProcess server(launch, tls_args(files));
+
+    // Each client keeps one connection busy with requests, and every tenth
+    // request also makes a new connection; meanwhile the pair changes
+    // under the server ten times.
+    std::atomic<bool> stop{false};
+    std::atomic<int> answered{0}, failed{0}, new_connections{0};
+    auto client = [&](int id) {
+        TlsClient kept(server.port(), both);
+        if (!kept.connected()) {
+            ++failed;
+            return;
+        }
+        const std::string body = "client " + std::to_string(id);
+        const std::string request = "GET /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
+                                    std::to_string(body.size()) + "\r\n\r\n" + body;
+        for (int i = 0; !stop; ++i) {
+            if (SSL_write(kept.ssl(), request.data(), int(request.size())) != int(request.size())) {
+                ++failed;
+                return;
+            }
+            if (kept.response().ends_with(body)) ++answered;
+            else ++failed;
+            if (i % 10 == 0) {
+                TlsClient fresh(server.port(), both);
+                if (fresh.connected()) ++new_connections;
+                else ++failed;
+            }
+        }
+    };
+    std::vector<std::thread> clients;
+    for (int id = 0; id < 6; ++id) clients.emplace_back(client, id);
+    for (int reload = 0; reload < 10; ++reload) {
+        const TestCert& next = reload % 2 == 0 ? second : first;
+        fs::copy_file(next.cert_file, files.cert_file, fs::copy_options::overwrite_existing);
+        fs::copy_file(next.key_file, files.key_file, fs::copy_options::overwrite_existing);
+        ::kill(server.pid(), SIGHUP);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    stop = true;
+    for (std::thread& t : clients) t.join();
+
+    CHECK(failed == 0);
+    CHECK(answered > 60);
+    CHECK(new_connections > 6);
+    const std::string log = read_file(launch.stderr_path);
+    std::size_t reloads = 0;
+    for (std::size_t at = 0; (at = log.find("tls_reloaded", at)) != std::string::npos; ++at) ++reloads;
+    CHECK(reloads >= 5);  // (signals close together may be one reload)
+    CHECK(log.find("tls_reload_refused") == std::string::npos);
 }
 
 TEST_CASE("tls: the options go together and a bad pair stops the start with the reason", "[tls]") {
