@@ -17,13 +17,47 @@ int clamp(std::size_t size) { return size > INT_MAX ? INT_MAX : int(size); }
 // request opens with its method, in capital letters.
 bool starts_like_http(std::uint8_t first) { return first >= 'A' && first <= 'Z'; }
 
-BIO* new_memory_bio() {
+// The ciphertext from the peer waits in a memory BIO.
+BIO* new_input_bio() {
     BIO* bio = BIO_new(BIO_s_mem());
     if (!bio) return nullptr;
     // Reading an empty BIO means "more later" (a retry), not end of file.
     BIO_set_mem_eof_return(bio, -1);
     return bio;
 }
+
+// What OpenSSL writes is appended to a string of the session's own: the
+// caller takes it from there and clear_output() empties it, keeping its
+// capacity, in O(1). (A memory BIO's reset zeroes its whole buffer every
+// time.)
+int append_output(BIO* bio, const char* data, int size) {
+    static_cast<std::string*>(BIO_get_data(bio))->append(data, std::size_t(size));
+    return size;
+}
+long output_ctrl(BIO*, int command, long, void*) {
+    // Flushing is a success (everything is in the string already); every
+    // other question gets OpenSSL's "not supported".
+    return command == BIO_CTRL_FLUSH ? 1 : 0;
+}
+int output_create(BIO* bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+}
+const BIO_METHOD* output_method() {
+    static BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "wirechat TLS output");
+        if (m) {
+            BIO_meth_set_write(m, append_output);
+            BIO_meth_set_ctrl(m, output_ctrl);
+            BIO_meth_set_create(m, output_create);
+        }
+        return m;
+    }();
+    return method;
+}
+// Past this, an emptied output gives its memory back: an idle connection
+// keeps no buffer sized for the file it once sent.
+constexpr std::size_t kept_output_capacity = 64 * 1024;
 
 }  // namespace
 
@@ -48,8 +82,9 @@ Session::Session(SSL* ssl) : ssl_(ssl) {
         fail(Failure::protocol, "out of memory");
         return;
     }
-    in_ = new_memory_bio();
-    out_ = new_memory_bio();
+    in_ = new_input_bio();
+    out_ = output_method() ? BIO_new(output_method()) : nullptr;
+    if (out_) BIO_set_data(out_, &output_);
     if (!in_ || !out_) {
         BIO_free(in_);
         BIO_free(out_);
@@ -136,15 +171,9 @@ void Session::shut_down() {
     SSL_shutdown(ssl_);  // queues close_notify; we do not wait for the peer's
 }
 
-std::string_view Session::output() const {
-    if (!out_) return {};
-    char* data = nullptr;
-    long size = BIO_get_mem_data(out_, &data);
-    return size > 0 ? std::string_view(data, std::size_t(size)) : std::string_view();
-}
-
 void Session::clear_output() {
-    if (out_) (void)BIO_reset(out_);
+    output_.clear();
+    if (output_.capacity() > kept_output_capacity) std::string().swap(output_);
 }
 
 bool Session::holds_input() const {

@@ -74,7 +74,7 @@ public:
 
     // Ciphertext to send, in order (and, for plain HTTP, nothing: the
     // caller answers that itself with plain_http_answer).
-    std::string_view output() const;
+    std::string_view output() const { return output_; }
     void clear_output();
 
     // Whether received ciphertext (or decrypted plaintext) waits for read().
@@ -99,7 +99,8 @@ private:
 
     SSL* ssl_;
     BIO* in_ = nullptr;   // owned by ssl_
-    BIO* out_ = nullptr;  // owned by ssl_
+    BIO* out_ = nullptr;  // owned by ssl_; appends to output_
+    std::string output_;
     State state_ = State::handshaking;
     Failure failure_ = Failure::none;
     std::string failure_reason_;
