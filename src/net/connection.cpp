@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <functional>
 #include <string>
 
@@ -24,10 +25,12 @@ namespace {
 constexpr int reads_per_turn = 4;
 constexpr int max_iov = 64;
 constexpr std::size_t sendfile_chunk = 1024 * 1024;
-// TLS: a file is read and encrypted a record's worth at a time (the largest
-// TLS record holds 16 KiB), and only while less than this much ciphertext
-// waits for the socket: memory stays bounded whatever the file's size.
-constexpr std::size_t tls_file_record = 16 * 1024;
+// TLS: what is encrypted goes in records of at most 16 KiB. Small pieces
+// of output (the frames of a tick) are gathered into one record, since each
+// record costs a header, a tag and a cipher call of its own. A file is read
+// and encrypted a record at a time, and only while less than tls_file_ahead
+// of ciphertext waits for the socket: memory stays bounded whatever its size.
+constexpr std::size_t tls_record = 16 * 1024;
 constexpr std::size_t tls_file_ahead = 256 * 1024;
 // Below this, copying a payload into the output costs less than the extra
 // iovec (and the write that may not batch with the next message's).
@@ -453,16 +456,29 @@ void Connection::seal() {
         if (closing_) output_.release();
         return;
     }
+    std::uint8_t record[tls_record];
+    std::size_t gathered = 0;
     while (!output_.empty()) {
         iovec iov[max_iov];
         const int count = output_.gather(iov, max_iov);
         std::size_t sealed = 0;
         for (int i = 0; i < count; ++i) {
-            session.write(std::span(static_cast<const std::uint8_t*>(iov[i].iov_base), iov[i].iov_len));
-            sealed += iov[i].iov_len;
+            const std::span piece(static_cast<const std::uint8_t*>(iov[i].iov_base), iov[i].iov_len);
+            sealed += piece.size();
+            if (gathered + piece.size() > sizeof record) {
+                session.write(std::span(record, gathered));
+                gathered = 0;
+            }
+            if (piece.size() >= sizeof record) {
+                session.write(piece);
+            } else {
+                std::memcpy(record + gathered, piece.data(), piece.size());
+                gathered += piece.size();
+            }
         }
         output_.consume(sealed);
     }
+    if (gathered > 0) session.write(std::span(record, gathered));
     take_sealed();
     // (Only OpenSSL running out of memory fails a write: the input path
     // closes the connection.)
@@ -517,7 +533,7 @@ bool Connection::write_file_sealed() {
             }
             return true;
         }
-        std::uint8_t record[tls_file_record];
+        std::uint8_t record[tls_record];
         while (file.file_left > 0 && tls_->wire.size() < tls_file_ahead) {
             ssize_t n = ::read(file.file_fd, record, std::min<std::uint64_t>(file.file_left, sizeof record));
             if (n < 0 && errno == EINTR) continue;

@@ -116,17 +116,16 @@ void Session::receive(std::span<const std::uint8_t> ciphertext) {
     BIO_write(in_, ciphertext.data(), clamp(ciphertext.size()));
 }
 
-bool Session::wants_more(int result) {
+void Session::note_error(int result) {
     switch (SSL_get_error(ssl_, result)) {
         case SSL_ERROR_WANT_READ:
         case SSL_ERROR_WANT_WRITE:
-            return true;
+            return;  // more input first (the output BIO never refuses)
         case SSL_ERROR_ZERO_RETURN:
             state_ = State::peer_closed;
-            return false;
+            return;
         default:
             fail(Failure::protocol, openssl_error());
-            return false;
     }
 }
 
@@ -138,7 +137,7 @@ std::size_t Session::read(std::span<std::uint8_t> out) {
     if (state_ == State::handshaking) {
         int result = SSL_do_handshake(ssl_);
         if (result != 1) {
-            wants_more(result);
+            note_error(result);
             return 0;
         }
         state_ = State::open;
@@ -146,7 +145,7 @@ std::size_t Session::read(std::span<std::uint8_t> out) {
     if (out.empty()) return 0;
     int n = SSL_read(ssl_, out.data(), clamp(out.size()));
     if (n > 0) return std::size_t(n);
-    wants_more(n);
+    note_error(n);
     return 0;
 }
 

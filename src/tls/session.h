@@ -88,14 +88,12 @@ public:
     // True once, on the first call after the handshake has finished.
     bool take_handshake_done();
     HandshakeSummary summary() const;
-    // The raw SSL, for what only its owner configures (a client's
-    // verification, SNI) and for tests.
-    SSL* ssl() { return ssl_; }
 
 private:
     void fail(Failure failure, std::string reason);
-    // After an SSL call returned `result`: want more input (true), or failed.
-    bool wants_more(int result);
+    // After an SSL call returned `result` (not a success): nothing to do
+    // until more input comes, or the peer closed, or the session failed.
+    void note_error(int result);
 
     SSL* ssl_;
     BIO* in_ = nullptr;   // owned by ssl_
