@@ -121,17 +121,16 @@ options:
 Started by systemd with a socket (LISTEN_FDS=1, LISTEN_PID), it serves that
 socket instead of binding --host and --port (deploy/wirechat.socket).
 
-On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
-gracefully: no new connections, responses in flight finish, WebSockets get a
-1001 close. SIGHUP reads --tls-cert and --tls-key again (a renewed
-certificate) without dropping a connection; a pair that does not load is
-refused with a log line and the old one stays (without TLS, SIGHUP changes
-nothing). With --workers, the line is
-printed once every worker listens,
-and SIGINT/SIGTERM to the supervisor shut every worker down that way. With
---redis the server starts even when Redis is out of reach: it serves pages
-and /echo, refuses chat connections with 503 until Redis answers, and says
-on stderr what it is waiting for.
+On start it prints "listening on http://HOST:PORT" (https:// with
+--tls-cert). SIGINT/SIGTERM shut down gracefully: no new connections,
+responses in flight finish, WebSockets get a 1001 close. SIGHUP reads
+--tls-cert and --tls-key again (a renewed certificate) without dropping a
+connection; a pair that does not load is refused with a log line and the old
+one stays (without TLS, SIGHUP changes nothing). With --workers, the line is
+printed once every worker listens, and SIGINT/SIGTERM/SIGHUP to the
+supervisor reach every worker. With --redis the server starts even when
+Redis is out of reach: it serves pages and /echo, refuses chat connections
+with 503 until Redis answers, and says on stderr what it is waiting for.
 )";
 
 struct UsageError {
