@@ -460,3 +460,28 @@ TEST_CASE("tls: SIGHUP without --tls-cert changes nothing and stops nothing", "[
     CHECK(server.terminate() == 0);
     std::remove(log_path);
 }
+
+TEST_CASE("tls: with --workers, SIGHUP to the supervisor reloads every worker", "[tls]") {
+    harness::RedisServer redis;
+    TestCert cert;
+    harness::Launch launch;
+    launch.stderr_path = cert.dir + "/server.log";
+    std::vector<std::string> args = tls_args(cert);
+    args.insert(args.end(), {"--workers", "2", "--redis", redis.url()});
+    ServerProcess server(launch, args);
+    const auto count = [&](std::string_view what) {
+        const std::string log = read_file(launch.stderr_path);
+        int n = 0;
+        for (std::size_t at = 0; (at = log.find(what, at)) != std::string::npos; ++at) ++n;
+        return n;
+    };
+    REQUIRE(eventually([&] { return count(" listening ") == 2; }, 10000));
+    REQUIRE(::kill(server.pid(), SIGHUP) == 0);
+    CHECK(eventually([&] { return count("tls_reloaded") == 2; }));
+    // Both still serve (the kernel spreads connections over them).
+    for (int i = 0; i < 4; ++i) {
+        TlsClient client(server.port(), cert.cert_file);
+        CHECK(client.connected());
+    }
+    CHECK(server.terminate(10000) == 0);
+}
