@@ -195,7 +195,7 @@ CONF
 
 # start_server NAME: a fresh server on core 0; sets server_pid and port.
 # With server_deflate=1, wirechat and Node ws start with permessage-deflate on;
-# with server_tls=1, wirechat and nginx serve TLS with the run's certificate.
+# with server_tls=1, every server serves TLS with the run's certificate.
 server_deflate=0
 server_tls=0
 start_server() {
@@ -204,13 +204,17 @@ start_server() {
     [ "$1" = nginx ] && conf=$(nginx_conf "$port")
     local deflate=()
     [ $server_deflate = 1 ] && deflate=(--deflate)
-    local tls=()
-    [ $server_tls = 1 ] && tls=(--tls-cert "$work/tls/cert.pem" --tls-key "$work/tls/key.pem")
+    local tls=() lws_tls=() node_tls=()
+    if [ $server_tls = 1 ]; then
+        tls=(--tls-cert "$work/tls/cert.pem" --tls-key "$work/tls/key.pem")
+        lws_tls=("$work/tls/cert.pem" "$work/tls/key.pem")
+        node_tls=(--tls "${lws_tls[@]}")
+    fi
     # exec: the background job becomes the server, so $! is its PID.
     case "$1" in
         wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${deflate[@]}" "${tls[@]}" ;;
-        lws) exec $on_server_core "$build/bench/lws-echo" "$port" ;;
-        node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" "${deflate[@]}" ;;
+        lws) exec $on_server_core "$build/bench/lws-echo" "$port" "${lws_tls[@]}" ;;
+        node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" "${deflate[@]}" "${node_tls[@]}" ;;
         nginx) exec $on_server_core nginx -e "$work/nginx/error.log" -c "$conf" ;;
     esac >"$work/server.log" 2>&1 &
     server_pid=$!
@@ -691,6 +695,12 @@ if [ $run_tls = 1 ]; then
     [ $have_nginx = 1 ] && tls_peers=nginx
     for round in $(seq "$rounds"); do
         echo "tls: round $round"
+        server_tls=1
+        for server in wirechat $peers; do
+            echo_run "$server" wss_echo32 --size 32 --tls
+            echo_run "$server" wss_echo16k --size 16384 --tls
+        done
+        server_tls=0
         for server in wirechat $tls_peers; do
             handshake_run "$server" new
             handshake_run "$server" reuse
@@ -843,6 +853,14 @@ if [ $run_tls = 1 ]; then
     echo
     echo "| tls (ECDSA P-256 certificate; median of $rounds) | wirechat | peer | peer's | wirechat / peer |"
     echo "|---|---:|---|---:|---:|"
+    for s in "wss_echo32:wss echo $conns conns x 32 B" "wss_echo16k:wss echo $conns conns x 16 KiB"; do
+        id=${s%%:*} label=${s#*:}
+        row "$label: server CPU us/msg" "$id" server_cpu_us_per_msg $peers
+        row "$label: of which user space" "$id" server_user_us_per_msg $peers
+        row "$label: msgs/s" "$id" msgs_per_s $peers
+        row "$label: p50 us" "$id" p50_us $peers
+        row "$label: p99 us" "$id" p99_us $peers
+    done
     row "full handshake + GET /: server CPU us/conn" handshake_new server_cpu_us_per_conn $tls_peers
     row "full handshake + GET /: conns/s (one openssl s_time)" handshake_new conns_per_s $tls_peers
     row "resumed handshake + GET /: server CPU us/conn" handshake_reuse server_cpu_us_per_conn $tls_peers
