@@ -25,6 +25,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# Every client of the benchmarks comes from 127.0.0.1: wirechat's per-address
+# limits (64 connections, 10 handshakes a second) are off, as the peers have
+# none.
+no_address_limits=(--max-connections-per-ip 0 --handshake-rate 0)
 
 quick=0
 rounds=3
@@ -212,7 +216,7 @@ start_server() {
     fi
     # exec: the background job becomes the server, so $! is its PID.
     case "$1" in
-        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${deflate[@]}" "${tls[@]}" ;;
+        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" "${deflate[@]}" "${tls[@]}" ;;
         lws) exec $on_server_core "$build/bench/lws-echo" "$port" "${lws_tls[@]}" ;;
         node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" "${deflate[@]}" "${node_tls[@]}" ;;
         nginx) exec $on_server_core nginx -e "$work/nginx/error.log" -c "$conf" ;;
@@ -371,7 +375,7 @@ scale_run() {
     port=$(free_port)
     local servers=() loads=() i pid
     for i in $(seq "$scale_servers"); do
-        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web --reuse-port \
+        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" --reuse-port \
             >"$work/scale-server-$i.log" 2>&1 &
         servers+=($!)
         scale_pids+=($!)
@@ -478,8 +482,8 @@ cluster_start() {
         port=$(free_port)
         while [[ " ${node_ports[*]} " == *" $port "* ]]; do port=$(free_port); done
         case "$row" in
-            mem1) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web ;;
-            redis2) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web \
+            mem1) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" ;;
+            redis2) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" \
                 --redis "redis://127.0.0.1:$redis_port" ;;
             sio2) exec $on_server_core node bench/peers/socketio/chat.js "$port" "redis://127.0.0.1:$redis_port" ;;
         esac >"$work/node-$i.log" 2>&1 &
@@ -560,7 +564,7 @@ cluster_idle_run() {
     port=$(free_port)
     local nodes=() loads=() i pid n=$cluster_idle_nodes
     for i in $(seq "$n"); do
-        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web --reuse-port \
+        $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" --reuse-port \
             --redis "redis://127.0.0.1:$redis_port" --ping-interval 600000 \
             >"$work/cluster-node-$i.log" 2>&1 &
         nodes+=($!)

@@ -72,7 +72,7 @@ private:
     void broadcast(std::span<const app::ClientId> to, std::string_view envelope) override {
         for (app::ClientId id : to) send(id, envelope);
     }
-    void end(app::ClientId, std::string_view) override { FUZZ_CHECK(false); }  // memory never fails
+    void end(app::ClientId, std::string_view, Ending) override { FUZZ_CHECK(false); }  // memory never fails, nobody is signed
 
     static constexpr app::ChatOptions options{.max_envelope_bytes = 512};
 
@@ -90,8 +90,7 @@ private:
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     fuzz::Chunker chunker({data, size});
     std::vector<std::uint8_t> buffer(chunker.payload().begin(), chunker.payload().end());
-    const ws::HandshakeOptions handshake{.allowed_origins = {"http://localhost:3000"},
-                                         .subprotocols = {"wirechat.v1"},
+    const ws::HandshakeOptions handshake{.subprotocols = {"wirechat.v1"},
                                          .deflate = ws::DeflateOptions{}};
     // As the server with --deflate: one compressor per window size.
     ws::SharedDeflaters deflaters;

@@ -42,7 +42,7 @@ public:
         FUZZ_CHECK(unique.size() == to.size());
         for (app::ClientId id : to) deliver(id, type);
     }
-    void end(app::ClientId, std::string_view) override { FUZZ_CHECK(false); }  // memory never fails
+    void end(app::ClientId, std::string_view, Ending) override { FUZZ_CHECK(false); }  // memory never fails, nobody is signed
 
 private:
     void deliver(app::ClientId to, const std::string& type) {

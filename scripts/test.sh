@@ -41,10 +41,11 @@ for target in $(fuzz/run.sh --list); do
     printf '%-18s %s\n' "$target" "$(grep -E '^#[0-9]+' "$log" | tail -n 1)"
 done
 
-step "browser test (playwright-core + Debian chromium; one server, two sharing Redis, accessibility: axe-core audit, keyboard; the page over https)"
+step "browser test (playwright-core + Debian chromium; one server, two sharing Redis, signed identities, accessibility: axe-core audit, keyboard; the page over https)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 node tests/browser/chat.test.mjs build/wirechat web
 node tests/browser/cluster.test.mjs build/wirechat web
+node tests/browser/auth.test.mjs build/wirechat web
 node tests/browser/a11y.test.mjs build/wirechat web
 node tests/browser/tls.test.mjs build/wirechat web
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cli/client.h"
+#include "cli/token_command.h"
 #include "ws/close_code.h"
 
 namespace {
@@ -16,6 +17,7 @@ namespace {
 using wirechat::cli::ClientOptions;
 
 constexpr const char* usage = R"(usage: wirechat-cli [options] ws[s]://HOST[:PORT][/PATH]
+       wirechat-cli token --sub NICKNAME --ttl DURATION [--rooms LIST] --secret-file FILE
 
 Connects to a WebSocket server, sends each line of stdin as a message and
 prints each message that arrives on stdout, one per line. At the end of stdin
@@ -43,6 +45,9 @@ options:
 exit status: 0 after a clean closing handshake (ours, or the server's with
 1000 or 1001), 1 if the connection failed or ended otherwise (e.g. the server
 closed with 1003), 2 for a usage error.
+
+The second form prints a signed token for a server started with
+--auth-secret-file (wirechat-cli token --help says more).
 
 example:
   echo hello | wirechat-cli --trace ws://127.0.0.1:3000/echo
@@ -118,6 +123,7 @@ ClientOptions parse(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "token") return wirechat::cli::run_token_command(argc - 2, argv + 2);
     try {
         return wirechat::cli::run_client(parse(argc, argv));
     } catch (const UsageError& e) {

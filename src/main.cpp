@@ -19,6 +19,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "access/ip.h"
+#include "access/secret_file.h"
 #include "cluster/redis_url.h"
 #include "http/authority.h"
 #include "ops/log.h"
@@ -32,6 +34,7 @@
 
 namespace {
 
+namespace access = wirechat::access;
 using wirechat::server::Options;
 
 // What the command line asks for: the server's options, and how many
@@ -56,8 +59,28 @@ options:
   --max-message BYTES     largest WebSocket message accepted (default 1048576);
                           larger ones are closed with 1009
   --max-body BYTES        largest HTTP request body (default 1048576; 413 above)
-  --allowed-origin ORIGIN only let pages from ORIGIN open WebSockets (403 for
-                          others); repeat for several. Default: any origin.
+  --allowed-origin ORIGIN let pages from ORIGIN (e.g. https://example.com)
+                          open WebSockets here too; repeat for several. By
+                          default only the server's own pages may (others get
+                          403); '*' lets any page, 'null' sandboxed ones
+  --max-connections N     connections in all (default 0: as many as the
+                          descriptor limit allows); past it, requests get 503
+                          with Retry-After
+  --max-connections-per-ip N
+                          connections per client address (an IPv4 address, or
+                          an IPv6 /64; default 64, 0: no limit); past it, 429
+  --handshake-rate N      WebSocket handshakes per second per client address,
+                          sustained (default 10, 0: no limit); past it, 429
+  --handshake-burst N     handshakes per client address at once (default 20)
+  --exempt-ip CIDR        no per-address limit for these clients (e.g.
+                          127.0.0.0/8); repeatable
+  --trust-proxy CIDR      believe X-Forwarded-For and X-Forwarded-Proto from
+                          these peers (a reverse proxy), for the per-address
+                          limits, the origin check and the logs; repeatable
+  --auth-secret-file FILE the chat requires a token signed with the secret in
+                          FILE (HS256 JWT, at least 32 bytes of secret):
+                          ws://HOST/?token=...; the token's "sub" is the
+                          nickname. wirechat-cli token makes tokens
   --header-timeout MS     a request head must arrive within MS of its first byte
                           (default 10000; 408 after)
   --idle-timeout MS       close keep-alive connections idle this long (default 60000)
@@ -146,6 +169,19 @@ std::size_t parse_size(std::string_view flag, std::string_view text, std::size_t
     return value;
 }
 
+// A limit, where 0 means none.
+std::size_t parse_limit(std::string_view flag, std::string_view text, std::size_t max) {
+    return text == "0" ? 0 : parse_size(flag, text, max);
+}
+
+access::Cidr parse_block(std::string_view flag, std::string_view text) {
+    std::optional<access::Cidr> block = access::parse_cidr(text);
+    if (!block)
+        throw UsageError{std::string(flag) + ": expected an address or a block (10.0.0.0/8, 2001:db8::/32), got '" +
+                         std::string(text) + "'"};
+    return *block;
+}
+
 int milliseconds(std::string_view flag, std::string_view text) {
     return int(parse_size(flag, text, 24 * 3600 * 1000));
 }
@@ -155,7 +191,9 @@ constexpr std::string_view valued_flags[] = {
     "--allowed-origin", "--header-timeout", "--idle-timeout", "--ping-interval", "--pong-timeout",
     "--max-pending",   "--history",        "--redis",        "--redis-prefix",  "--redis-timeout",
     "--history-ttl",   "--redis-node-ttl", "--workers",      "--admin",         "--log-level",
-    "--log-format",    "--tls-cert",       "--tls-key"};
+    "--log-format",    "--max-connections", "--max-connections-per-ip", "--handshake-rate",
+    "--handshake-burst", "--exempt-ip",    "--trust-proxy",   "--auth-secret-file", "--tls-cert",
+    "--tls-key"};
 
 // The host of a --redis URL as a numeric address: resolved here, once, so
 // that reconnecting never blocks the loop on a name lookup.
@@ -233,7 +271,24 @@ Command parse(int argc, char** argv) {
         } else if (arg == "--web") options.web_dir = value;
         else if (arg == "--max-message") options.max_message = parse_size(arg, value, std::size_t(1) << 31);
         else if (arg == "--max-body") options.max_body = parse_size(arg, value, std::size_t(1) << 31);
-        else if (arg == "--allowed-origin") options.allowed_origins.emplace_back(value);
+        else if (arg == "--allowed-origin") {
+            if (!options.origins.allow(value))
+                throw UsageError{"--allowed-origin: expected an origin (https://example.com[:PORT]), 'null' or '*', got '" +
+                                 std::string(value) + "'"};
+        }
+        else if (arg == "--max-connections") options.admission.max_connections = parse_limit(arg, value, 10'000'000);
+        else if (arg == "--max-connections-per-ip") options.admission.max_per_address = parse_limit(arg, value, 10'000'000);
+        else if (arg == "--handshake-rate") options.admission.handshakes_per_second = double(parse_limit(arg, value, 1'000'000));
+        else if (arg == "--handshake-burst") options.admission.handshake_burst = double(parse_size(arg, value, 1'000'000));
+        else if (arg == "--exempt-ip") options.admission.exempt.push_back(parse_block(arg, value));
+        else if (arg == "--trust-proxy") options.trusted_proxies.push_back(parse_block(arg, value));
+        else if (arg == "--auth-secret-file") {
+            try {
+                options.auth_secret = access::read_secret_file(std::string(value));
+            } catch (const std::runtime_error& e) {
+                throw UsageError{"--auth-secret-file: " + std::string(e.what())};
+            }
+        }
         else if (arg == "--header-timeout") options.header_timeout_ms = milliseconds(arg, value);
         else if (arg == "--idle-timeout") options.idle_timeout_ms = milliseconds(arg, value);
         else if (arg == "--ping-interval") options.ping_interval_ms = milliseconds(arg, value);

@@ -1,5 +1,6 @@
 #include "app/chat.h"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
 
@@ -12,6 +13,9 @@ namespace {
 
 // Where every client starts unless it asks for another room.
 constexpr std::string_view kLobby = "lobby";
+
+constexpr std::string_view kSignedNickname = "your nickname is the one your token names";
+constexpr std::string_view kRoomNotAllowed = "your token does not let you into that room";
 
 constexpr std::string_view kBacklogFull =
     "the server is waiting for its store and keeps no more envelopes; try again";
@@ -26,24 +30,50 @@ Chat::Chat(Transport& transport, Engine& engine, ChatOptions options)
     engine_.attach(*this);
 }
 
+bool Identity::may_enter(std::string_view room) const {
+    return !rooms || std::find(rooms->begin(), rooms->end(), room) != rooms->end();
+}
+
 void Chat::connect(ClientId id, std::int64_t now_ms, const Arrival& arrival) {
     if (clients_.contains(id)) return;
     Client& client =
         clients_.emplace(id, Client{.limiter = RateLimiter(options_.rate_burst, options_.rate_per_second, now_ms)})
             .first->second;
+    arrive(id, client, arrival);
+}
 
+void Chat::connect(ClientId id, std::int64_t now_ms, const Arrival& arrival, Identity identity) {
+    if (clients_.contains(id)) return;
+    Client& client =
+        clients_
+            .emplace(id, Client{.limiter = RateLimiter(options_.rate_burst, options_.rate_per_second, now_ms),
+                                .identity = std::make_unique<const Identity>(std::move(identity))})
+            .first->second;
+    arrive(id, client, arrival);
+}
+
+void Chat::arrive(ClientId id, Client& client, const Arrival& arrival) {
     // A bad parameter does not keep the client out: it enters as if it had
     // not asked, and hears why right after its welcome.
+    const Identity* identity = client.identity.get();
     std::string_view nickname, room = kLobby;
+    if (identity && !identity->may_enter(kLobby)) room = identity->rooms->front();
     std::optional<std::uint64_t> since;
-    if (arrival.nickname) {
+    if (identity) {
+        nickname = identity->nickname;
+        if (arrival.nickname && trim_whitespace(*arrival.nickname) != nickname)
+            wait(client, {.code = ErrorCode::forbidden, .text = std::string(kSignedNickname)});
+    } else if (arrival.nickname) {
         const std::string_view trimmed = trim_whitespace(*arrival.nickname);
         if (std::string problem = nickname_problem(trimmed); problem.empty()) nickname = trimmed;
         else wait(client, {.code = ErrorCode::bad_nickname, .text = std::move(problem)});
     }
     if (arrival.room) {
-        if (is_valid_room_name(*arrival.room, options_.max_room)) room = *arrival.room;
-        else wait(client, {.code = ErrorCode::bad_room, .text = room_problem()});
+        if (!is_valid_room_name(*arrival.room, options_.max_room))
+            wait(client, {.code = ErrorCode::bad_room, .text = room_problem()});
+        else if (identity && !identity->may_enter(*arrival.room))
+            wait(client, {.code = ErrorCode::forbidden, .text = std::string(kRoomNotAllowed)});
+        else room = *arrival.room;
     }
     if (arrival.since) {
         since = parse_id(*arrival.since, max_since);
@@ -120,11 +150,17 @@ std::string Chat::nickname_problem(std::string_view nickname) const {
     return {};
 }
 
+bool Chat::is_room_name(std::string_view room) const { return is_valid_room_name(room, options_.max_room); }
+
 std::string Chat::room_problem() const {
     return "a room name is 1 to " + std::to_string(options_.max_room) + " characters of A-Z a-z 0-9 _ -";
 }
 
 void Chat::change_nickname(ClientId id, Client& client, std::string_view requested) {
+    if (client.identity) {
+        refuse(id, ErrorCode::forbidden, kSignedNickname);
+        return;
+    }
     const std::string_view nickname = trim_whitespace(requested);
     if (std::string problem = nickname_problem(nickname); !problem.empty()) {
         refuse(id, ErrorCode::bad_nickname, problem);
@@ -160,6 +196,10 @@ void Chat::join_room(ClientId id, Client& client, std::string_view room_name,
         refuse(id, ErrorCode::bad_room, room_problem());
         return;
     }
+    if (client.identity && !client.identity->may_enter(room_name)) {
+        refuse(id, ErrorCode::forbidden, kRoomNotAllowed);
+        return;
+    }
     client.busy = true;
     engine_.move(id, client.nickname, client.room->name, room_name, since);
 }
@@ -177,6 +217,14 @@ void Chat::entered(ClientId id, const Entry& entry) {
         return;
     }
     const bool arriving = client.room == nullptr;
+    if (arriving && client.identity && entry.nickname != client.identity->nickname) {
+        // The engine gave a guest name: the signed one is in use, by the
+        // same identity connected elsewhere. One connection holds a name.
+        engine_.leave(id, entry.nickname, entry.room);
+        send_away(id, client, ErrorCode::bad_nickname, client.identity->nickname + " is already connected",
+                  Transport::Ending::refused);
+        return;
+    }
     if (arriving) {
         client.nickname.assign(entry.nickname);
         client.everyone_slot = everyone_.add(id);
@@ -211,16 +259,22 @@ void Chat::refused(ClientId id, ErrorCode code, std::string_view message) {
     const auto found = clients_.find(id);
     if (found == clients_.end()) return;
     Client& client = found->second;
-    if (!client.gone) refuse(id, code, message);
     if (client.room == nullptr && !client.gone) {
         // Its arrival failed: without a welcome there is no chat to stay in.
-        client.busy = false;
-        client.ended = true;
-        drop_backlog(client);
-        transport_.end(id, message);
+        send_away(id, client, code, message, Transport::Ending::try_again);
         return;
     }
+    if (!client.gone) refuse(id, code, message);
     done(id);
+}
+
+// A client that has no room (yet) hears why, and its connection is closed.
+void Chat::send_away(ClientId id, Client& client, ErrorCode code, std::string_view message, Transport::Ending why) {
+    refuse(id, code, message);
+    client.busy = false;
+    client.ended = true;
+    drop_backlog(client);
+    transport_.end(id, message, why);
 }
 
 void Chat::message(std::string_view room, std::string_view message_json) {
@@ -250,7 +304,7 @@ void Chat::lost_track(std::string_view room) {
     if (found == rooms_.end()) return;
     for (ClientId id : found->second.members.ids()) {
         clients_.find(id)->second.ended = true;
-        transport_.end(id, "messages were missed: come back to get the room's last ones");
+        transport_.end(id, "messages were missed: come back to get the room's last ones", Transport::Ending::try_again);
     }
 }
 
@@ -268,6 +322,13 @@ void Chat::reassigned(ClientId id, std::string_view from, std::string_view to) {
     if (found == clients_.end() || found->second.nickname != from) return;
     found->second.nickname.assign(to);
     if (found->second.gone) return;
+    if (found->second.identity) {
+        // During an outage the same identity connected on another node,
+        // which now holds the name: this connection gives way.
+        found->second.ended = true;
+        transport_.end(id, std::string(from) + " connected elsewhere", Transport::Ending::refused);
+        return;
+    }
     scratch_.clear();
     write_renamed(scratch_, from, to);
     transport_.send(id, scratch_);

@@ -46,6 +46,16 @@ struct Arrival {
     std::optional<std::string_view> nickname = {}, room = {}, since = {};
 };
 
+// Who a client is, when a signed token says so (--auth-secret-file): its
+// nickname, which it cannot change and which nobody else can hold, and the
+// rooms it may be in (all, when not said). The server checked the token and
+// that the name and rooms follow the chat's rules.
+struct Identity {
+    std::string nickname;
+    std::optional<std::vector<std::string>> rooms;
+    bool may_enter(std::string_view room) const;
+};
+
 // What the chat has done, counted for metrics: plain integers.
 struct ChatStats {
     std::array<std::uint64_t, request_type_count> envelopes{};  // accepted, by type
@@ -61,6 +71,11 @@ public:
     // sent a welcome; a bad parameter gets an error after it. An id that is
     // already connected is ignored.
     void connect(ClientId id, std::int64_t now_ms, const Arrival& arrival = {});
+    // The same for a client with a signed identity: it enters under the
+    // identity's nickname, in a room the identity allows (the one it asked
+    // for, else the lobby, else the first it may enter). If that nickname
+    // is already connected, the client is refused and sent away.
+    void connect(ClientId id, std::int64_t now_ms, const Arrival& arrival, Identity identity);
     // One complete text message from the client. Unknown ids are ignored.
     void receive(ClientId id, std::string_view text, std::int64_t now_ms);
     // The client is gone. Unknown ids are ignored.
@@ -75,6 +90,10 @@ public:
     // Rooms with at least one client of this process.
     std::size_t room_count() const { return rooms_.size(); }
     const ChatStats& stats() const { return stats_; }
+
+    // The problem with a nickname, for the error envelope; empty if none.
+    std::string nickname_problem(std::string_view nickname) const;
+    bool is_room_name(std::string_view room) const;
 
 private:
     struct LocalRoom {
@@ -103,7 +122,9 @@ private:
         bool ended = false;       // its arrival was refused; the transport closes it
         bool proceeding = false;  // proceed() is on the stack
         std::unique_ptr<std::vector<Waiting>> backlog = {};  // only while needed
+        std::unique_ptr<const Identity> identity = {};       // only with signed identities
     };
+    void arrive(ClientId id, Client& client, const Arrival& arrival);
     // Transparent hashing lets a string_view look up a std::string key.
     struct NameHash {
         using is_transparent = void;
@@ -132,8 +153,6 @@ private:
     void post_message(ClientId id, Client& client, std::string_view requested, std::int64_t now_ms);
     void join_room(ClientId id, Client& client, std::string_view room_name,
                    std::optional<std::uint64_t> since);
-    // The problem with a nickname, for the error envelope; empty if none.
-    std::string nickname_problem(std::string_view nickname) const;
     std::string room_problem() const;
 
     // Answered now, or queued behind the request the client waits for.
@@ -150,6 +169,7 @@ private:
     void enter_local(ClientId id, Client& client, std::string_view room_name);
     void leave_local(Client& client);
     void refuse(ClientId id, ErrorCode code, std::string_view message);
+    void send_away(ClientId id, Client& client, ErrorCode code, std::string_view message, Transport::Ending why);
 
     Transport& transport_;
     Engine& engine_;

@@ -14,6 +14,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::rate_limited: return "rate_limited";
     case ErrorCode::bad_since: return "bad_since";
     case ErrorCode::unavailable: return "unavailable";
+    case ErrorCode::forbidden: return "forbidden";
     }
     return "internal";  // unreachable: every enumerator is handled above
 }

@@ -18,8 +18,9 @@ enum class ErrorCode {
     rate_limited,   // the client's token bucket is empty
     bad_since,      // `since` is not an integer from 0 to 2^53 - 1
     unavailable,    // the shared store (Redis) cannot be reached, or is too slow
+    forbidden,      // with signed identities: a nickname change, or a room the token does not allow
 };
-inline constexpr std::size_t error_code_count = std::size_t(ErrorCode::unavailable) + 1;
+inline constexpr std::size_t error_code_count = std::size_t(ErrorCode::forbidden) + 1;
 
 // The wire spelling, e.g. "bad_json".
 std::string_view error_code_name(ErrorCode code);

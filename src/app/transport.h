@@ -22,10 +22,15 @@ public:
     // `to` is the chat's own membership list and `envelope` its scratch buffer,
     // both only valid for the duration of the call.
     virtual void broadcast(std::span<const ClientId> to, std::string_view envelope) = 0;
-    // The client cannot be served (its arrival failed: the shared store is
-    // out of reach): close it, telling it to try again later. `reason` is
-    // for humans. Must not call back into the Chat either.
-    virtual void end(ClientId to, std::string_view reason) = 0;
+    // Why a client is sent away.
+    enum class Ending {
+        try_again,  // it cannot be served now (the shared store is out of
+                    // reach, or it must come back to catch up)
+        refused,    // it may not be here as it is (its signed name is in use)
+    };
+    // Close the client's connection. `reason` is for humans. Must not call
+    // back into the Chat either.
+    virtual void end(ClientId to, std::string_view reason, Ending why) = 0;
 
 protected:
     ~Transport() = default;

@@ -173,9 +173,11 @@ void Listener::accept_some() {
             loop_.run_soon(*this);
             return;
         }
-        int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        sockaddr_storage peer;
+        socklen_t peer_size = sizeof peer;
+        int fd = ::accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_size, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            on_accept_(fd);
+            on_accept_(fd, peer);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED) continue;

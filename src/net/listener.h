@@ -14,6 +14,8 @@
 // environment, so that nothing we start takes them for its own.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -32,8 +34,9 @@ bool socket_activation_requested();
 
 class Listener final : private IoHandler, private Deferred {
 public:
-    // Called with a non-blocking, close-on-exec socket the callee now owns.
-    using AcceptFn = std::function<void(int fd)>;
+    // Called with a non-blocking, close-on-exec socket the callee now owns,
+    // and the peer's address.
+    using AcceptFn = std::function<void(int fd, const sockaddr_storage& peer)>;
 
     // Binds and listens, or takes the socket it was started with (see the
     // top of this file); throws std::runtime_error with a one-line message

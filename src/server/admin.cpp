@@ -74,6 +74,14 @@ std::string Server::metrics_text() {
     out.family("wirechat_connections_shed_total", "counter",
                "Connections closed at once because the process was out of descriptors (EMFILE).");
     out.sample("wirechat_connections_shed_total", listener_.shed());
+    out.family("wirechat_connections_over_limit_total", "counter",
+               "Connections that came in over a limit, answered 503 (server_full: --max-connections) or 429 "
+               "(address_full: --max-connections-per-ip) and closed.");
+    out.sample("wirechat_connections_over_limit_total", m.over_limit[0], {{"limit", "server_full"}});
+    out.sample("wirechat_connections_over_limit_total", m.over_limit[1], {{"limit", "address_full"}});
+    out.family("wirechat_client_addresses", "gauge",
+               "Client addresses (IPv4, or IPv6 /64) the per-address limits remember now.");
+    out.sample("wirechat_client_addresses", std::uint64_t(admission_.addresses()));
 
     out.family("wirechat_http_responses_total", "counter", "HTTP responses, by status code.");
     for (std::size_t status = 100; status < m.responses.size(); ++status)

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "access/token.h"
+#include "app/text_rules.h"
 #include "http/query.h"
 #include "server/ws_session.h"
 #include "ws/close_code.h"
@@ -21,13 +23,15 @@ constexpr int flush_interval_ms = 200;
 
 // While the engine cannot serve (Redis out of reach), a browser retries.
 const http::Header retry_after[] = {{"Retry-After", "2"}};
+// RFC 6750 3: how to authenticate, with a 401.
+const http::Header bearer_challenge[] = {{"WWW-Authenticate", "Bearer realm=\"wirechat\", error=\"invalid_token\""}};
 
 // The parameters a client may give in the chat's URL, decoded; nullopt if
 // the query is malformed or a parameter the chat reads is not UTF-8 text.
 std::optional<http::QueryPairs> arrival_query(const http::Request& request) {
     auto pairs = http::decode_query(request.query);
     if (!pairs) return std::nullopt;
-    for (const char* name : {"nickname", "room", "since"}) {
+    for (const char* name : {"nickname", "room", "since", "token"}) {
         const std::string* value = http::find_query_value(*pairs, name);
         if (value && !ws::is_valid_utf8(*value)) return std::nullopt;
     }
@@ -101,21 +105,47 @@ void ChatService::on_flush_timer() {
 }
 
 WsService::Refusal ChatService::admit(const http::Request& request) {
+    admitted_.reset();
     if (!engine_->available())
         return {503, "the chat cannot reach its store (Redis); try again shortly", retry_after};
-    if (!arrival_query(request))
-        return {400, "the query string is malformed, or a parameter is not UTF-8 text"};
+    const std::optional<http::QueryPairs> pairs = arrival_query(request);
+    if (!pairs) return {400, "the query string is malformed, or a parameter is not UTF-8 text"};
+    if (!options_.auth_secret.empty()) {
+        const std::optional<std::string_view> token = parameter(*pairs, "token");
+        access::TokenCheck check = access::verify_token(token.value_or(""), options_.auth_secret, loop_.wall_ms() / 1000);
+        if (!check.claims) return {401, check.why, bearer_challenge};
+        std::optional<app::Identity> identity = identity_of(*check.claims);
+        if (!identity) return {401, "the token's sub is not a nickname, or its rooms are not room names", bearer_challenge};
+        admitted_ = std::move(identity);
+    }
     return {};
+}
+
+// The claims of a good token as a chat identity, if they follow the chat's
+// rules (a client cannot fix its token as it can resend an envelope).
+std::optional<app::Identity> ChatService::identity_of(access::TokenClaims& claims) const {
+    if (!ws::is_valid_utf8(claims.subject) || !chat_.nickname_problem(claims.subject).empty() ||
+        app::trim_whitespace(claims.subject) != claims.subject)
+        return std::nullopt;
+    if (claims.rooms) {
+        if (claims.rooms->empty()) return std::nullopt;
+        for (const std::string& room : *claims.rooms)
+            if (!chat_.is_room_name(room)) return std::nullopt;
+    }
+    return app::Identity{std::move(claims.subject), std::move(claims.rooms)};
 }
 
 void ChatService::opened(WsSession& session, const http::Request& request) {
     session.tag = next_id_++;
     sessions_.emplace(session.tag, &session);
     const http::QueryPairs pairs = arrival_query(request).value_or(http::QueryPairs{});
-    chat_.connect(session.tag, loop_.wall_ms(),
-                  {.nickname = parameter(pairs, "nickname"),
-                   .room = parameter(pairs, "room"),
-                   .since = parameter(pairs, "since")});
+    const app::Arrival arrival{.nickname = parameter(pairs, "nickname"),
+                               .room = parameter(pairs, "room"),
+                               .since = parameter(pairs, "since")};
+    // admit() said yes to this very request just before (HttpSession::upgrade).
+    if (admitted_) chat_.connect(session.tag, loop_.wall_ms(), arrival, std::move(*admitted_));
+    else chat_.connect(session.tag, loop_.wall_ms(), arrival);
+    admitted_.reset();
 }
 
 void ChatService::message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) {
@@ -150,9 +180,10 @@ void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view 
     }
 }
 
-void ChatService::end(app::ClientId to, std::string_view reason) {
+void ChatService::end(app::ClientId to, std::string_view reason, Ending why) {
     auto it = sessions_.find(to);
-    if (it != sessions_.end()) it->second->close(ws::close_code::internal, reason);
+    if (it == sessions_.end()) return;
+    it->second->close(why == Ending::refused ? ws::close_code::policy : ws::close_code::internal, reason);
 }
 
 // A recipient that does not read is closed rather than buffered for: its

@@ -13,6 +13,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "access/token.h"
 #include "app/chat.h"
 #include "app/engine.h"
 #include "net/event_loop.h"
@@ -41,7 +42,8 @@ private:
     // app::Transport
     void send(app::ClientId to, std::string_view envelope) override;
     void broadcast(std::span<const app::ClientId> to, std::string_view envelope) override;
-    void end(app::ClientId to, std::string_view reason) override;
+    void end(app::ClientId to, std::string_view reason, Ending why) override;
+    std::optional<app::Identity> identity_of(access::TokenClaims& claims) const;
 
     bool too_slow(WsSession& session);
     void on_flush_timer();
@@ -53,6 +55,9 @@ private:
     app::Chat chat_;
     std::unordered_map<app::ClientId, WsSession*> sessions_;
     app::ClientId next_id_ = 1;
+    // With --auth-secret-file: the identity of the token admit() accepted,
+    // for the opened() that follows it.
+    std::optional<app::Identity> admitted_;
     net::Timer flush_timer_{[this] { on_flush_timer(); }};
 };
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "access/forwarded.h"
 #include "http/response.h"
 #include "ops/log.h"
 #include "server/server.h"
@@ -34,10 +35,13 @@ http::ParserLimits limits_for(const Options& options) {
 }  // namespace
 
 HttpSession::HttpSession(net::Connection& connection, Server& server, Site site,
-                         std::unique_ptr<trace::Tracer> tracer)
+                         access::Admission::Ticket ticket, std::unique_ptr<trace::Tracer> tracer)
     : ProtocolHandler(connection),
       server_(server),
       site_(site),
+      ticket_(std::move(ticket)),
+      via_proxy_(access::is_trusted(ticket_.client(), server.options().trusted_proxies)),
+      peer_(ticket_.client()),
       parser_(limits_for(server.options())),
       tracer_(std::move(tracer)) {
     ++(site_ == Site::admin ? server_.metrics().admin_open : server_.metrics().http_open);
@@ -94,6 +98,10 @@ std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
             return input.size();
         case http::ParseEvent::head_complete:
             if (tracer_) tracer_->request(parser_.request());
+            if (!admitted(parser_.request())) {
+                log_access(&parser_.request());
+                return input.size();
+            }
             if (ws::wants_upgrade(parser_.request())) {
                 // Whatever follows the head is WebSocket frames: the
                 // connection passes it to the new handler.
@@ -224,23 +232,60 @@ void HttpSession::serve_file(const http::Request& request, bool keep_alive) {
     sending_file_ = true;
 }
 
+bool HttpSession::admitted(const http::Request& request) {
+    if (via_proxy_) ticket_.forwarded_for(access::client_address(peer_, request, server_.options().trusted_proxies));
+    const access::Admission::Verdict verdict = ticket_.verdict();
+    if (verdict == access::Admission::Verdict::admitted) return true;
+    // Connections already in finish their work and leave: room comes soon.
+    static const http::Header retry_soon[] = {{"Retry-After", "5"}};
+    if (verdict == access::Admission::Verdict::server_full) {
+        ++server_.metrics().over_limit[0];
+        send_error(503, "the server is full: try again shortly", retry_soon);
+    } else {
+        ++server_.metrics().over_limit[1];
+        send_error(429, "too many connections from your address: close some, or try again shortly", retry_soon);
+    }
+    return false;
+}
+
+std::string_view HttpSession::scheme(const http::Request& request) const {
+    if (via_proxy_)
+        if (const std::string* proto = request.find("X-Forwarded-Proto"); proto && http::iequals(*proto, "https"))
+            return "https";
+    return "http";
+}
+
+// The checks, cheapest and most abusable first: the handshake rate (before
+// anything else, so that a flood of bad handshakes is metered too), the
+// handshake itself, the page's origin, then what the endpoint asks (the
+// chat: a token, its store, its query).
 bool HttpSession::upgrade(const http::Request& request) {
     auto route = site_ == Site::public_port ? server_.websocket_route(request.path) : std::nullopt;
     if (!route) {
         refuse_upgrade(Refusal::no_endpoint, 404, "no WebSocket endpoint here");
         return false;
     }
+    if (const std::optional<int> wait = ticket_.take_handshake(connection_.loop().now_ms())) {
+        const http::Header retry_after[] = {{"Retry-After", std::to_string(*wait)}};
+        refuse_upgrade(Refusal::rate_limited, 429, "too many WebSocket handshakes from your address: wait a little",
+                       retry_after);
+        return false;
+    }
     ws::HandshakeDecision decision = ws::decide_handshake(request, route->handshake);
     if (decision.status != 101) {
-        const Refusal why = decision.status == 403   ? Refusal::origin
-                            : decision.status == 426 ? Refusal::version
-                                                     : Refusal::malformed;
+        const Refusal why = decision.status == 426 ? Refusal::version : Refusal::malformed;
         refuse_upgrade(why, decision.status, decision.reason, decision.headers);
         return false;
     }
+    if (!server_.options().origins.admits(request, scheme(request))) {
+        refuse_upgrade(Refusal::origin, 403, "pages of this origin may not open WebSockets here");
+        return false;
+    }
     if (const WsService::Refusal refusal = route->service.admit(request); refusal.status != 0) {
-        refuse_upgrade(refusal.status == 503 ? Refusal::unavailable : Refusal::bad_query, refusal.status,
-                       refusal.reason, refusal.headers);
+        const Refusal why = refusal.status == 503   ? Refusal::unavailable
+                            : refusal.status == 401 ? Refusal::unauthorized
+                                                    : Refusal::bad_query;
+        refuse_upgrade(why, refusal.status, refusal.reason, refusal.headers);
         return false;
     }
     ++server_.metrics().handshakes_accepted[std::size_t(route->endpoint)];
@@ -255,7 +300,7 @@ bool HttpSession::upgrade(const http::Request& request) {
     // From here on this session is only waiting to be destroyed.
     connection_.set_handler(std::make_unique<WsSession>(connection_, route->service, server_.options(),
                                                         server_.metrics(), route->endpoint, request,
-                                                        server_.compression(decision.deflate),
+                                                        std::move(ticket_), server_.compression(decision.deflate),
                                                         std::move(tracer_)));
     return true;
 }
@@ -282,12 +327,16 @@ void HttpSession::log_access(const http::Request* request) {
     if (!server_.options().access_log) return;
     const std::int64_t took = connection_.loop().now_ms() - request_started_ms_;
     ops::log(ops::Level::info, "access",
-             {{"peer", connection_.peer_name()},
+             {{"peer", client_name()},
               {"method", request ? std::string_view(request->method) : std::string_view("-")},
               {"path", request ? std::string_view(request->path) : std::string_view("-")},
               {"status", status_},
               {"bytes", bytes_sent_},
               {"ms", took}});
+}
+
+std::string HttpSession::client_name() const {
+    return ticket_.forwarded() ? access::to_string(ticket_.client()) : connection_.peer_name();
 }
 
 void HttpSession::send_error(int status, std::string_view reason,

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "access/admission.h"
 #include "http/request_parser.h"
 #include "net/connection.h"
 #include "server/metrics.h"
@@ -24,9 +25,10 @@ public:
     // admin listener (/metrics, /healthz, /readyz; no upgrades).
     enum class Site { public_port, admin };
 
-    // `tracer` is null unless the server runs with --trace; an upgrade
-    // hands it on to the WsSession.
-    HttpSession(net::Connection& connection, Server& server, Site site,
+    // `ticket` counts the connection (the public port's only), and says
+    // whether it came in over a limit. `tracer` is null unless the server
+    // runs with --trace. An upgrade hands both on to the WsSession.
+    HttpSession(net::Connection& connection, Server& server, Site site, access::Admission::Ticket ticket,
                 std::unique_ptr<trace::Tracer> tracer = nullptr);
     ~HttpSession() override;
 
@@ -43,6 +45,12 @@ private:
     // Each returns false when the connection is done with HTTP (closing, or
     // handed over to WebSocket).
     bool respond(const http::Request& request);
+    // Who sent this request (a trusted proxy may say), and whether its
+    // connection may be served: if not, it is answered 503 or 429 and
+    // closed, and this returns false.
+    bool admitted(const http::Request& request);
+    // "http", or "https" when a trusted proxy says the client used TLS.
+    std::string_view scheme(const http::Request& request) const;
     bool upgrade(const http::Request& request);
     void refuse_upgrade(Refusal why, int status, std::string_view reason,
                         std::span<const http::Header> extra = {});
@@ -55,9 +63,15 @@ private:
     // --access-log: one line for the request answered (`request` null when
     // it could not be parsed).
     void log_access(const http::Request* request);
+    // The client's address for logs: the peer's "address:port", or the
+    // address a trusted proxy forwarded for.
+    std::string client_name() const;
 
     Server& server_;
     Site site_;
+    access::Admission::Ticket ticket_;
+    bool via_proxy_ = false;  // the peer is a trusted proxy (--trust-proxy)
+    access::IpAddress peer_;
     // For the access log: when the request's head began, and what was sent
     // for it so far (its status; head and body bytes).
     std::int64_t request_started_ms_ = 0;

@@ -14,6 +14,8 @@ std::string_view refusal_name(Refusal refusal) {
     case Refusal::version: return "version";
     case Refusal::unavailable: return "unavailable";
     case Refusal::bad_query: return "bad_query";
+    case Refusal::rate_limited: return "rate_limited";
+    case Refusal::unauthorized: return "unauthorized";
     }
     return "other";
 }

@@ -26,13 +26,18 @@ enum class Refusal : std::uint8_t {
     version,      // 426: not version 13
     unavailable,  // 503: the chat's store (Redis) is out of reach
     bad_query,    // 400: the chat's URL parameters are not well-formed
+    rate_limited, // 429: too many handshakes from the client's address
+    unauthorized, // 401: --auth-secret-file, and no valid token
 };
-inline constexpr std::size_t refusal_count = 6;
+inline constexpr std::size_t refusal_count = 8;
 std::string_view refusal_name(Refusal refusal);
 
 struct ServerMetrics {
     // Connections.
     std::uint64_t accepted = 0;
+    // Answered 503 (--max-connections) or 429 (--max-connections-per-ip)
+    // and closed: by access::Admission::Verdict (server_full, address_full).
+    std::array<std::uint64_t, 2> over_limit{};
     std::uint64_t http_open = 0;   // public port, before any upgrade
     std::uint64_t admin_open = 0;  // the admin listener's
     std::array<std::uint64_t, endpoint_count> websockets_open{};

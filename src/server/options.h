@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "access/admission.h"
+#include "access/origin.h"
 #include "cluster/redis_engine.h"
 #include "trace/style.h"
 
@@ -18,7 +20,18 @@ struct Options {
     std::string web_dir;                        // static files; required
     std::size_t max_message = 1024 * 1024;      // WebSocket message, reassembled
     std::size_t max_body = 1024 * 1024;         // HTTP request body
-    std::vector<std::string> allowed_origins;   // empty: any Origin may upgrade
+    // Who gets in (docs/security.md). Pages of other origins than the
+    // server's own may open WebSockets only when --allowed-origin lists them.
+    access::OriginPolicy origins;
+    // --max-connections, --max-connections-per-ip, --handshake-rate,
+    // --handshake-burst, --exempt-ip.
+    access::AdmissionLimits admission;
+    // --trust-proxy: peers whose X-Forwarded-For (and X-Forwarded-Proto) is
+    // believed. Empty: nobody's.
+    std::vector<access::Cidr> trusted_proxies;
+    // --auth-secret-file: the chat then requires a token signed with this
+    // (access/token.h). Empty: anyone may chat, under any free nickname.
+    std::string auth_secret;
     // SO_REUSEPORT: several processes share the port, the kernel balances
     // connections. Without `redis` each process has its own chat, which
     // suits /echo and static files (benchmarks), not a chat that must be one.

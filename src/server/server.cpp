@@ -41,22 +41,20 @@ std::unique_ptr<app::Engine> make_engine(net::EventLoop& loop, const Options& op
 Server::Server(net::EventLoop& loop, Options options)
     : loop_(loop),
       options_(std::move(options)),
+      admission_(options_.admission),
       static_files_(options_.web_dir),
       // The chat names its protocol so that clients can insist on it; plain
       // WebSocket clients that offer nothing are welcome too.
-      chat_handshake_{.allowed_origins = options_.allowed_origins,
-                      .subprotocols = {"wirechat.v1"},
-                      .deflate = deflate_options(options_)},
-      echo_handshake_{.allowed_origins = options_.allowed_origins,
-                      .subprotocols = {},
-                      .deflate = deflate_options(options_)},
+      chat_handshake_{.subprotocols = {"wirechat.v1"}, .deflate = deflate_options(options_)},
+      echo_handshake_{.subprotocols = {}, .deflate = deflate_options(options_)},
       chat_(loop, options_, metrics_, make_engine(loop, options_, redis_)),
       tls_(tls_context(options_)),
       listener_(loop, options_.host, options_.port, options_.share_port,
-                [this](int fd) { accept(fd, false); }) {
+                [this](int fd, const sockaddr_storage& peer) { accept(fd, peer, false); }) {
     if (options_.admin) {
-        admin_listener_ = std::make_unique<net::Listener>(loop, options_.admin->host, options_.admin->port, false,
-                                                          [this](int fd) { accept(fd, true); });
+        admin_listener_ = std::make_unique<net::Listener>(
+            loop, options_.admin->host, options_.admin->port, false,
+            [this](int fd, const sockaddr_storage& peer) { accept(fd, peer, true); });
         loop_.observe_ticks(this);
     }
 }
@@ -85,7 +83,7 @@ std::optional<Server::WsRoute> Server::websocket_route(std::string_view path) {
     return std::nullopt;
 }
 
-void Server::accept(int fd, bool admin) {
+void Server::accept(int fd, const sockaddr_storage& peer, bool admin) {
     ++metrics_.accepted;
     net::ConnectionOwner& owner = *this;
     auto connection = std::make_unique<net::Connection>(loop_, fd, owner);
@@ -93,7 +91,12 @@ void Server::accept(int fd, bool admin) {
     if (tls_ && !admin)
         connection->secure(std::make_unique<tls::Session>(tls_->new_ssl()), options_.header_timeout_ms);
     const HttpSession::Site site = admin ? HttpSession::Site::admin : HttpSession::Site::public_port;
-    connection->set_handler(std::make_unique<HttpSession>(*connection, *this, site, make_tracer(fd)));
+    // The admin listener's connections are not counted: operations must
+    // still see in when the public port is full.
+    access::Admission::Ticket ticket;
+    if (!admin) ticket = admission_.arrive(access::from_sockaddr(peer).value_or(access::IpAddress{}), loop_.now_ms());
+    connection->set_handler(
+        std::make_unique<HttpSession>(*connection, *this, site, std::move(ticket), make_tracer(fd)));
     connections_.push_front(*connection.release());
 }
 

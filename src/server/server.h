@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 
+#include "access/admission.h"
 #include "http/static_files.h"
 #include "net/connection.h"
 #include "net/intrusive_list.h"
@@ -72,7 +73,7 @@ public:
     AdminAnswer admin(const http::Request& request);
 
 private:
-    void accept(int fd, bool admin);
+    void accept(int fd, const sockaddr_storage& peer, bool admin);
     // net::TickObserver: tick and broadcast timings, with --admin only.
     void tick_done(std::int64_t woke_ns, std::int64_t written_ns) override;
     // Why this node should not be sent work now; empty when it should.
@@ -87,6 +88,7 @@ private:
     net::EventLoop& loop_;
     Options options_;
     ServerMetrics metrics_;
+    access::Admission admission_;
     cluster::RedisEngine* redis_ = nullptr;  // the chat's engine, when it is Redis
     http::StaticFiles static_files_;
     ws::SharedDeflaters deflaters_;

@@ -6,12 +6,14 @@ namespace wirechat::server {
 
 WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options,
                      ServerMetrics& metrics, Endpoint endpoint, const http::Request& request,
-                     std::optional<ws::EndpointCompression> compression, std::unique_ptr<trace::Tracer> tracer)
+                     access::Admission::Ticket ticket, std::optional<ws::EndpointCompression> compression,
+                     std::unique_ptr<trace::Tracer> tracer)
     : ProtocolHandler(connection),
       service_(service),
       options_(options),
       metrics_(metrics),
       endpoint_kind_(endpoint),
+      ticket_(std::move(ticket)),
       tracer_(std::move(tracer)),
       endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = options.max_message}, *this, *this,
                 compression),
@@ -68,7 +70,8 @@ void WsSession::on_closed(std::uint16_t code, std::string_view reason, bool clea
     count_close(code, !clean || we_closed_);
     if (!clean) {
         ops::log(ops::Level::warn, "websocket_error",
-                 {{"peer", connection_.peer_name()}, {"endpoint", endpoint_name(endpoint_kind_)},
+                 {{"peer", ticket_.forwarded() ? access::to_string(ticket_.client()) : connection_.peer_name()},
+                  {"endpoint", endpoint_name(endpoint_kind_)},
                   {"code", unsigned(code)}, {"reason", reason}});
     }
     finish();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "access/admission.h"
 #include "net/block_pool.h"
 #include "net/connection.h"
 #include "server/metrics.h"
@@ -29,10 +30,11 @@ public:
     // `compression`: permessage-deflate as the handshake agreed it, if at
     // all. `tracer` (null unless --trace) sees every byte read and written.
     // `request`: the upgrade request, handed to the service. `endpoint`
-    // says which one it is, for the metrics.
+    // says which one it is, for the metrics. `ticket`: the connection as
+    // the admission limits count it, for as long as it is open.
     WsSession(net::Connection& connection, WsService& service, const Options& options,
               ServerMetrics& metrics, Endpoint endpoint, const http::Request& request,
-              std::optional<ws::EndpointCompression> compression = std::nullopt,
+              access::Admission::Ticket ticket, std::optional<ws::EndpointCompression> compression = std::nullopt,
               std::unique_ptr<trace::Tracer> tracer = nullptr);
     ~WsSession() override;
 
@@ -87,6 +89,7 @@ private:
     const Options& options_;
     ServerMetrics& metrics_;
     Endpoint endpoint_kind_;
+    access::Admission::Ticket ticket_;
     bool we_closed_ = false;      // our close frame went first
     bool close_counted_ = false;
     std::unique_ptr<trace::Tracer> tracer_;

@@ -1,6 +1,7 @@
 // The server checks the upgrade request field by field and answers with the
 // status RFC 6455 4.2.2 asks for: 426 for a version it does not speak (with
-// the one it does), 403 for a refused Origin, 400 for anything malformed.
+// the one it does), 400 for anything malformed. (Whether the page's origin
+// may connect is decided by the server: access/origin.h.)
 #include "ws/handshake.h"
 
 #include "http/grammar.h"
@@ -127,18 +128,6 @@ HandshakeDecision decide_handshake(const http::Request& request, const Handshake
     const std::string* key = request.find("Sec-WebSocket-Key");
     if (!key || count_fields(request, "Sec-WebSocket-Key") != 1 || !is_valid_key(*key))
         return refuse(400, "Sec-WebSocket-Key must be the base64 of 16 bytes");
-
-    // Origin only restrains browsers (any other client can write what it
-    // likes), so a request without one is not refused: it is not a page
-    // from a foreign site.
-    if (!options.allowed_origins.empty()) {
-        if (const std::string* origin = request.find("Origin")) {
-            bool allowed = false;
-            for (const std::string& candidate : options.allowed_origins)
-                if (http::iequals(candidate, *origin)) allowed = true;
-            if (!allowed) return refuse(403, "origin not allowed");
-        }
-    }
 
     HandshakeDecision decision{101, "Switching Protocols", {}, {}, {}};
     decision.headers.push_back({"Upgrade", "websocket"});

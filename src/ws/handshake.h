@@ -26,14 +26,15 @@ void verify_accept_computation();
 // "websocket". decide_handshake() then says whether it is acceptable.
 bool wants_upgrade(const http::Request& request);
 
+// Which origins may connect is not the handshake's business but the
+// server's (access/origin.h): the handshake is the same for every page.
 struct HandshakeOptions {
-    std::vector<std::string> allowed_origins;  // empty: any Origin
     std::vector<std::string> subprotocols;     // what this endpoint speaks, in preference order
     std::optional<DeflateOptions> deflate;     // permessage-deflate; none: never negotiated
 };
 
 struct HandshakeDecision {
-    int status;                         // 101, 400, 403 or 426
+    int status;                         // 101, 400 or 426
     std::string reason;                 // short text for an error body
     std::vector<http::Header> headers;  // 101: Upgrade, Connection, Sec-WebSocket-Accept,
                                         // Sec-WebSocket-Protocol if chosen and

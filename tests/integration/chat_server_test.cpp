@@ -142,13 +142,19 @@ TEST_CASE("a chat client that stops reading is closed with 1008, and the others 
 
     // Reading at last, the slow client gets the answers the kernel took
     // before the server gave up on it, then the close.
-    int answers = 0, others = 0;
-    while (auto m = slow.receive(3000)) ++(json::parse(m->payload).at("type") == "joined" ? answers : others);
+    // (Presence updates, coalesced on a timer, may come before the end:
+    // under a sanitizer the joins take long enough for one to.)
+    int answers = 0, messages = 0;
+    while (auto m = slow.receive(3000)) {
+        const json::value type = json::parse(m->payload).at("type");
+        if (type == "joined") ++answers;
+        if (type == "new_message") ++messages;
+    }
     INFO("the slow client got " << answers << " of " << joins << " answers");
     CHECK(slow.wait_closed());
     CHECK(slow.close_code == 1008);
     CHECK(slow.close_reason.find("too slow") != std::string::npos);
-    CHECK(others == 0);  // bob's message came after the server gave up
+    CHECK(messages == 0);  // bob's message came after the server gave up
     // At least two: the first answer alone is past max_pending, and judged
     // before the kernel had taken any, it would have been the last.
     CHECK(answers >= 2);

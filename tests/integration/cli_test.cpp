@@ -249,3 +249,35 @@ TEST_CASE("wirechat-cli reports a refused upgrade and a close it did not ask for
     CHECK(usage.status == 2);
     CHECK(usage.err.find("--close") != std::string::npos);
 }
+
+TEST_CASE("wirechat-cli token mints what a server with the same secret accepts") {
+    char name[] = "/tmp/wirechat-secret.XXXXXX";
+    const int fd = mkstemp(name);
+    REQUIRE(fd >= 0);
+    const std::string secret = "a secret of at least thirty-two bytes, for the test\n";
+    REQUIRE(write(fd, secret.data(), secret.size()) == ssize_t(secret.size()));
+    close(fd);
+    Result minted = run_cli({"token", "--sub", "alice", "--ttl", "15m", "--rooms", "dev,ops", "--secret-file", name}, "");
+    REQUIRE(minted.status == 0);
+    const std::string token = minted.out.substr(0, minted.out.find('\n'));
+    CHECK(std::regex_match(token, std::regex("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{43}")));
+
+    harness::ServerProcess server({"--auth-secret-file", name});
+    Result alice = run_cli({"--json", url(server.port(), "/?token=" + token)}, "/join lobby\nhello\n");
+    CHECK(alice.status == 0);
+    CHECK(alice.out.find("* you are alice in dev") != std::string::npos);
+    CHECK(alice.out.find("! forbidden: your token does not let you into that room") != std::string::npos);
+    CHECK(alice.out.find("[dev] alice: hello") != std::string::npos);
+    // Without the token, or with a wrong one: 401 before the upgrade.
+    Result stranger = run_cli({"--json", url(server.port(), "/?token=" + token + "x")}, "");
+    CHECK(stranger.status == 1);
+    CHECK(stranger.err.find("401") != std::string::npos);
+
+    // Usage errors say so (2); a secret that cannot be used is 1.
+    CHECK(run_cli({"token", "--sub", "alice", "--secret-file", name}, "").status == 2);         // no --ttl
+    CHECK(run_cli({"token", "--sub", "alice", "--ttl", "1y", "--secret-file", name}, "").status == 2);
+    CHECK(run_cli({"token", "--sub", "alice", "--ttl", "0", "--secret-file", name}, "").status == 2);
+    CHECK(run_cli({"token", "--sub", "alice", "--ttl", "1h", "--secret-file", "/nonexistent"}, "").status == 1);
+    CHECK(run_cli({"token", "--help"}, "").out.find("--secret-file FILE") != std::string::npos);
+    unlink(name);
+}

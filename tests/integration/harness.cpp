@@ -79,6 +79,7 @@ ServerProcess::ServerProcess(const Launch& given, std::vector<std::string> extra
     const int max_open_files = launch.max_open_files;
     std::vector<std::string> args = {WIRECHAT_BINARY, "--host", "127.0.0.1", "--port",
                                      std::to_string(launch.port), "--web", web_dir()};
+    if (!launch.default_limits) args.insert(args.end(), {"--max-connections-per-ip", "0", "--handshake-rate", "0"});
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     if (launch.admin) args.insert(args.end(), {"--admin", "127.0.0.1:0"});
     // ctest runs every integration test again with the server's other I/O
@@ -380,8 +381,17 @@ std::string RedisServer::cli(std::vector<std::string> args) const {
 
 // ---- sockets ---------------------------------------------------------------
 
-Socket::Socket(std::uint16_t port) {
+Socket::Socket(std::uint16_t port) : Socket(port, nullptr) {}
+
+Socket::Socket(std::uint16_t port, const char* from_address) {
     fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (from_address) {
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        inet_pton(AF_INET, from_address, &from.sin_addr);
+        if (bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0)
+            throw std::runtime_error(std::string("bind: ") + std::strerror(errno));
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);

@@ -31,11 +31,16 @@ struct Launch {
     // socket activation starts a service. The caller keeps its own copy.
     int listen_fd = -1;
     // Not empty: the server's stderr (its log) goes to this file.
-    std::string stderr_path;
+    std::string stderr_path = {};
     // An admin listener (--admin 127.0.0.1:0) on a port the server picks,
     // learnt from its log: admin_port(). Its log then goes to a file (the
     // one above, or a temporary one).
     bool admin = false;
+    // false: no per-address limit (--max-connections-per-ip 0
+    // --handshake-rate 0), as tests open many connections from 127.0.0.1
+    // at once; flags given to the server still override. true: the
+    // server's defaults (access_test).
+    bool default_limits = false;
 };
 
 // `build/wirechat --host 127.0.0.1 --port 0 ...`, stopped (SIGTERM, then
@@ -137,6 +142,9 @@ private:
 class Socket {
 public:
     explicit Socket(std::uint16_t port);  // connects to 127.0.0.1:port
+    // The same from another loopback address (e.g. "127.0.0.2"): a second
+    // client address, for per-address limits.
+    Socket(std::uint16_t port, const char* from_address);
     ~Socket();
     Socket(Socket&& other) noexcept;
     Socket(const Socket&) = delete;

@@ -36,7 +36,10 @@ public:
     void broadcast(std::span<const ClientId> to, std::string_view envelope) override {
         log.push_back({true, {to.begin(), to.end()}, std::string(envelope)});
     }
-    void end(ClientId to, std::string_view reason) override { ended.emplace_back(to, reason); }
+    void end(ClientId to, std::string_view reason, Ending why) override {
+        ended.emplace_back(to, reason);
+        endings.push_back(why);
+    }
 
     // Everything `id` received (sends and broadcasts), oldest first.
     std::vector<Delivery> received_by(ClientId id) const {
@@ -65,6 +68,7 @@ public:
 
     std::vector<Delivery> log;
     std::vector<std::pair<ClientId, std::string>> ended;
+    std::vector<Ending> endings;  // why each of `ended` was sent away
 };
 
 // {"type":..,"payload":..} as the client would send it.

@@ -134,25 +134,6 @@ TEST_CASE("each missing or bad field gets its status") {
     }
 }
 
-TEST_CASE("Origin is checked against the allowed list") {
-    HandshakeOptions options;
-    CHECK(decide_handshake(good_request(), options).status == 101);  // empty list: any origin
-    options.allowed_origins = {"http://localhost:3000", "http://example.com"};
-    CHECK(decide_handshake(good_request(), options).status == 101);
-    http::Request r = good_request();
-    set_field(r, "Origin", "HTTP://EXAMPLE.COM");
-    CHECK(decide_handshake(r, options).status == 101);
-    set_field(r, "Origin", "http://evil.example");
-    const ws::HandshakeDecision refused = decide_handshake(r, options);
-    CHECK(refused.status == 403);
-    CHECK(refused.headers.empty());
-    set_field(r, "Origin", "http://example.com.evil.example");
-    CHECK(decide_handshake(r, options).status == 403);
-    // No Origin: not a browser page from another site.
-    remove_field(r, "Origin");
-    CHECK(decide_handshake(r, options).status == 101);
-}
-
 TEST_CASE("the subprotocol is chosen by our preference among those offered") {
     struct Case {
         std::vector<std::string> offered_fields;

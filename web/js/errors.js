@@ -13,6 +13,7 @@ const PREFIX_BY_CODE = {
   // room's latest messages, so the user should know some may be missing in between.
   bad_since: 'Could not catch up on missed messages, showing the latest instead',
   unavailable: 'The chat is briefly unavailable',
+  forbidden: 'Not allowed',
 };
 
 /** @param {{code?: unknown, message?: unknown}} payload  the `error` envelope's payload */

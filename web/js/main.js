@@ -23,6 +23,7 @@ import { describeError, describeRenamed } from './errors.js';
 // Survives a reload but not closing the tab, and is per tab: two tabs are two chatters.
 const SAVED_NICKNAME = 'wirechat.nickname';
 const SAVED_ROOM = 'wirechat.room';
+const SAVED_TOKEN = 'wirechat.token';
 // After a dropped connection the server may still hold our old connection (and its name)
 // for a moment, so a name the welcome did not give back is asked for again a few times
 // before the user is told.
@@ -31,13 +32,17 @@ const NICKNAME_RETRY_MS = 1000;
 const MAX_COMPOSER_HEIGHT_PX = 160;
 // Errors that never answer a new_message. `unavailable` may answer one, but the message may
 // still have been stored: then its copy comes later and is the confirmation, as usual.
-const NOT_ABOUT_A_MESSAGE = new Set(['bad_nickname', 'bad_room', 'bad_since', 'unavailable']);
+const NOT_ABOUT_A_MESSAGE = new Set(['bad_nickname', 'bad_room', 'bad_since', 'unavailable', 'forbidden']);
 
 const messageField = document.getElementById('message');
 const nicknameField = document.getElementById('nickname');
 const roomField = document.getElementById('room');
 
 const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+// A signed identity, when the server requires one: a backend links its user here with
+// #token=... (a fragment never leaves the browser). It is kept for this tab and taken out of
+// the address bar, so that a bookmark, a screenshot or a shared link does not carry it.
+const token = takeToken();
 const connection = new Connection(chatAddress, {
   onState: (state) => view.showConnectionState(state),
   onEnvelope: handleEnvelope,
@@ -66,14 +71,35 @@ function chatAddress() {
   // The list holds this room's messages up to its newest without a gap (history, then every
   // live message), so its last id is exactly where the server should go on from.
   const since = room === '' ? null : messages.lastId();
-  const name = chosenNickname ?? (nickname || null);
+  // With a token the server names us: there is no nickname to ask for.
+  const name = token !== null ? null : chosenNickname ?? (nickname || null);
   asked = { room: wantedRoom, since, nickname: name };
   const params = new URLSearchParams();
+  if (token !== null) params.set('token', token);
   if (wantedRoom !== null) params.set('room', wantedRoom);
   if (since !== null) params.set('since', String(since));
   if (name !== null) params.set('nickname', name);
   const query = params.toString();
   return `${scheme}//${location.host}/${query === '' ? '' : `?${query}`}`;
+}
+
+function takeToken() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const given = fragment.get('token');
+  if (given !== null && given !== '') {
+    sessionStorage.setItem(SAVED_TOKEN, given);
+    fragment.delete('token');
+    const rest = fragment.toString();
+    history.replaceState(null, '', `${location.pathname}${location.search}${rest === '' ? '' : `#${rest}`}`);
+  }
+  const saved = sessionStorage.getItem(SAVED_TOKEN);
+  if (saved !== null) {
+    // The name is the token's: the field shows it and cannot change it.
+    nicknameField.readOnly = true;
+    nicknameField.form.querySelector('button').hidden = true;
+    document.getElementById('nickname-signed').hidden = false;
+  }
+  return saved;
 }
 
 function handleEnvelope({ type, payload }) {
@@ -243,8 +269,8 @@ function confirmEcho(arrived) {
 
 function onError(error) {
   const code = error?.code;
-  if (code === 'bad_nickname') requestedNickname = null;
-  if (code === 'bad_room') joinAsked = false;
+  if (code === 'bad_nickname' || code === 'forbidden') requestedNickname = null;
+  if (code === 'bad_room' || code === 'forbidden') joinAsked = false;
   if (code === 'bad_nickname' && restoringNickname !== null) {
     if (restoringNickname.triesLeft > 0) {
       restoringNickname.triesLeft -= 1;
@@ -290,7 +316,7 @@ function fitComposer() {
 document.getElementById('nickname-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const name = nicknameField.value.trim();
-  if (name === '' || name === nickname) return;
+  if (token !== null || name === '' || name === nickname) return;
   // Focus stays in the field (blurring it would drop keyboard focus to the page).
   if (requestNickname(name)) requestedNickname = name;
 });
