@@ -431,7 +431,7 @@ void Connection::open_sealed() {
     while (!closed_ && !closing_ && !input_paused()) {
         std::span<std::uint8_t> buffer = loop_.read_buffer();
         const std::size_t n = session.read(buffer);
-        if (session.take_handshake_done()) secured();
+        if (session.take_handshake_done()) handshake_finished();
         if (n == 0 || closed_) break;
         deliver(buffer.first(n));
     }
@@ -493,7 +493,7 @@ void Connection::take_sealed() {
     session.clear_output();
 }
 
-void Connection::secured() {
+void Connection::handshake_finished() {
     loop_.timers().cancel(tls_->handshake_timer);
     handler_->on_secured(tls_->session->summary());
 }

@@ -114,6 +114,9 @@ public:
     // anything. A handshake not finished within `handshake_timeout_ms` of
     // now closes the connection.
     void secure(std::unique_ptr<tls::Session> session, int handshake_timeout_ms);
+    // Whether the connection speaks TLS (secure() was called): what the
+    // client reached is https:// or wss://.
+    bool secured() const { return tls_ != nullptr; }
 
     // Queue bytes; they leave in one write just before the loop sleeps (with
     // the tick's other writes, in the loop's IoBatch if it has one). A
@@ -188,7 +191,7 @@ private:
     // (records, handshake messages, alerts) to the wire.
     void seal();
     void take_sealed();
-    void secured();
+    void handshake_finished();
     void tls_failed();
     void handshake_timed_out();
     bool write_file_sealed();

@@ -249,6 +249,7 @@ bool HttpSession::admitted(const http::Request& request) {
 }
 
 std::string_view HttpSession::scheme(const http::Request& request) const {
+    if (connection_.secured()) return "https";
     if (via_proxy_)
         if (const std::string* proto = request.find("X-Forwarded-Proto"); proto && http::iequals(*proto, "https"))
             return "https";

@@ -49,7 +49,8 @@ private:
     // connection may be served: if not, it is answered 503 or 429 and
     // closed, and this returns false.
     bool admitted(const http::Request& request);
-    // "http", or "https" when a trusted proxy says the client used TLS.
+    // "https" on a TLS port or when a trusted proxy says the client used
+    // TLS; "http" otherwise.
     std::string_view scheme(const http::Request& request) const;
     bool upgrade(const http::Request& request);
     void refuse_upgrade(Refusal why, int status, std::string_view reason,
