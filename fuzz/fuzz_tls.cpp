@@ -36,12 +36,15 @@ using tls::Session;
 
 namespace {
 
-// Made once: a certificate costs a key generation.
+// Made once: a certificate costs a key generation. Its files go as soon as
+// the context has read them (the process ends without unwinding, so a
+// member would leave them in /tmp).
 struct Setup {
-    test::TestCert cert;
-    tls::ServerContext context{cert.cert_file, cert.key_file};
+    std::unique_ptr<tls::ServerContext> server;
     SSL_CTX* client = nullptr;
     Setup() {
+        const test::TestCert cert;
+        server = std::make_unique<tls::ServerContext>(cert.cert_file, cert.key_file);
         client = SSL_CTX_new(TLS_client_method());
         SSL_CTX_set_verify(client, SSL_VERIFY_NONE, nullptr);
     }
@@ -103,7 +106,7 @@ struct Outcome {
 
 Outcome run(bool after_handshake, fuzz::Chunker chunker) {
     Setup& s = setup();
-    Session session(s.context.new_ssl());
+    Session session(s.server->new_ssl());
     std::unique_ptr<SSL, decltype(&SSL_free)> client(SSL_new(s.client), SSL_free);
     if (after_handshake) FUZZ_CHECK(handshake(session, client.get()));
 
