@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: wirechat side by side with its peers, in one run.
 #
-#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster]
+#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster|tls]
 #
 # Servers run pinned to core 0, the load (bench's own wirechat-loadgen, or
 # wrk) on core 1. Each scenario runs every server in turn, on a fresh
@@ -16,7 +16,9 @@
 # (100,000 idle WebSockets at once, wirechat alone) and cluster (the chat
 # shared through Redis: a broadcast to 10,000 clients on one node in memory,
 # on two wirechat nodes and on two Socket.IO nodes with its Redis adapter,
-# then 100,000 idle chat clients on six nodes of one chat); --only picks one.
+# then 100,000 idle chat clients on six nodes of one chat) and tls (full and
+# resumed handshakes with openssl s_time, and static GET over https with
+# wrk, against nginx with the same certificate); --only picks one.
 # The cluster section starts a redis-server of its own (Debian's, never the
 # system's service) on a free loopback port, in a directory under the run's
 # temporary directory, persistence off, and stops it at the end.
@@ -31,37 +33,38 @@ no_address_limits=(--max-connections-per-ip 0 --handshake-rate 0)
 quick=0
 rounds=3
 build=build-bench
-sections="base deflate scale cluster"
-usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster]"
+sections="base deflate scale cluster tls"
+usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster|tls]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --rounds) rounds=$2; shift ;;
         --build-dir) build=$2; shift ;;
         --only)
-            case "${2:-}" in base|deflate|scale|cluster) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
+            case "${2:-}" in base|deflate|scale|cluster|tls) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
             shift ;;
         *) echo "$usage" >&2; exit 2 ;;
     esac
     shift
 done
-run_base=0 run_deflate=0 run_scale=0 run_cluster=0
+run_base=0 run_deflate=0 run_scale=0 run_cluster=0 run_tls=0
 [[ " $sections " == *" base "* ]] && run_base=1
 [[ " $sections " == *" deflate "* ]] && run_deflate=1
 [[ " $sections " == *" scale "* ]] && run_scale=1
 [[ " $sections " == *" cluster "* ]] && run_cluster=1
+[[ " $sections " == *" tls "* ]] && run_tls=1
 # The compression section's message: 1 KiB of JSON-like chat text, which
 # permessage-deflate shrinks to about 40 % (wirechat-loadgen --json).
 deflate_size=1024
 
 if [ $quick = 1 ]; then
-    rounds=1 conns=4 warmup=0.1 duration=0.3 idle_conns=200 bcast_clients=50 bcast_rounds=2
+    rounds=1 conns=4 warmup=0.1 duration=0.3 idle_conns=200 bcast_clients=50 bcast_rounds=2 tls_seconds=1
     bcast_rate=10 bcast_duration=1 wrk_seconds=1 wrk_conns=4 scale_conns=400 scale_servers=2
     cluster_clients=60 cluster_rounds=3 cluster_rate=10 cluster_duration=1
     cluster_idle_conns=600 cluster_idle_nodes=3 cluster_idle_rooms=6
 else
     conns=100 warmup=0.5 duration=4 idle_conns=10000 bcast_clients=10000 bcast_rounds=5
-    bcast_rate=20 bcast_duration=3 wrk_seconds=5 wrk_conns=50 scale_conns=100000 scale_servers=6
+    bcast_rate=20 bcast_duration=3 wrk_seconds=5 wrk_conns=50 scale_conns=100000 scale_servers=6 tls_seconds=4
     # The cluster section's broadcast: 20 messages timed one at a time, then
     # 60 messages/s for 3 s offered to every row (600,000 deliveries/s, from
     # 12 senders: about what one loadgen core can check, and more than
@@ -113,6 +116,10 @@ fi
 have_nginx=0
 if command -v nginx >/dev/null && command -v wrk >/dev/null; then have_nginx=1
 else echo "bench: static GET SKIPPED (nginx or wrk not installed: scripts/setup.sh bench)"; fi
+if [ $run_tls = 1 ] && ! command -v openssl >/dev/null; then
+    run_tls=0
+    echo "bench: tls section SKIPPED (openssl not installed: scripts/setup.sh test)"
+fi
 
 if [ "$(nproc)" -ge 2 ]; then
     on_server_core="taskset -c 0"
@@ -165,29 +172,53 @@ http {
     uwsgi_temp_path $work/nginx/uwsgi;
     scgi_temp_path $work/nginx/scgi;
     server {
-        listen 127.0.0.1:$1;
+        listen 127.0.0.1:$1$([ $server_tls = 1 ] && echo " ssl");
         root $root/web;
         index index.html;
+$([ $server_tls = 1 ] && nginx_tls)
     }
 }
 CONF
     echo "$work/nginx/nginx.conf"
 }
 
+# nginx's TLS, set up as wirechat's defaults are (src/tls/server_context.h):
+# 1.2 and 1.3, ECDHE with AEAD, the server's order, tickets and a cache.
+nginx_tls() {
+    cat <<CONF
+        ssl_certificate $work/tls/cert.pem;
+        ssl_certificate_key $work/tls/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;
+        ssl_prefer_server_ciphers on;
+        ssl_ecdh_curve X25519:prime256v1:secp384r1;
+        ssl_session_tickets on;
+        ssl_session_cache shared:tls:10m;
+CONF
+}
+
 # start_server NAME: a fresh server on core 0; sets server_pid and port.
-# With server_deflate=1, wirechat and Node ws start with permessage-deflate on.
+# With server_deflate=1, wirechat and Node ws start with permessage-deflate on;
+# with server_tls=1, every server serves TLS with the run's certificate.
 server_deflate=0
+server_tls=0
 start_server() {
     port=$(free_port)
     local conf=""
     [ "$1" = nginx ] && conf=$(nginx_conf "$port")
     local deflate=()
     [ $server_deflate = 1 ] && deflate=(--deflate)
+    local tls=() lws_tls=() node_tls=()
+    if [ $server_tls = 1 ]; then
+        tls=(--tls-cert "$work/tls/cert.pem" --tls-key "$work/tls/key.pem")
+        lws_tls=("$work/tls/cert.pem" "$work/tls/key.pem")
+        node_tls=(--tls "${lws_tls[@]}")
+    fi
     # exec: the background job becomes the server, so $! is its PID.
     case "$1" in
-        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" "${deflate[@]}" ;;
-        lws) exec $on_server_core "$build/bench/lws-echo" "$port" ;;
-        node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" "${deflate[@]}" ;;
+        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" "${deflate[@]}" "${tls[@]}" ;;
+        lws) exec $on_server_core "$build/bench/lws-echo" "$port" "${lws_tls[@]}" ;;
+        node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" "${deflate[@]}" "${node_tls[@]}" ;;
         nginx) exec $on_server_core nginx -e "$work/nginx/error.log" -c "$conf" ;;
     esac >"$work/server.log" 2>&1 &
     server_pid=$!
@@ -259,11 +290,13 @@ deflate_runs() {
 
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
-static_run() {  # SERVER: wrk against GET / and the server's CPU per request
+static_run() {  # SERVER [SCENARIO]: wrk against GET / and the server's CPU per request
+    local scenario=${2:-static} scheme=http
+    [ $server_tls = 1 ] && scheme=https
     start_server "$1"
     local before after out requests
     before=$(cpu_ticks "$server_pid")
-    out=$($on_load_core wrk -t1 -c"$wrk_conns" -d"${wrk_seconds}s" "http://127.0.0.1:$port/")
+    out=$($on_load_core wrk -t1 -c"$wrk_conns" -d"${wrk_seconds}s" "$scheme://127.0.0.1:$port/")
     after=$(cpu_ticks "$server_pid")
     stop_server
     if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
@@ -274,12 +307,35 @@ static_run() {  # SERVER: wrk against GET / and the server's CPU per request
     requests=$(awk '/requests in/ { print $1 }' <<<"$out")
     [ "${requests:-0}" -gt 0 ] || { echo "bench: wrk made no request to $1" >&2; exit 1; }
     local line
-    line="RESULT scenario=static requests=$requests"
+    line="RESULT scenario=$scenario requests=$requests"
     line="$line req_per_s=$(awk -v r="$requests" -v s="$wrk_seconds" 'BEGIN { printf "%.0f", r / s }')"
     line="$line server_cpu_us_per_req=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v r="$requests" \
         'BEGIN { printf "%.4g", t * 1e6 / hz / r }')"
     echo "  $1: $line"
-    record static "$1" "$line" server_cpu_us_per_req req_per_s
+    record "$scenario" "$1" "$line" server_cpu_us_per_req req_per_s
+}
+
+# handshake_run SERVER new|reuse: openssl s_time makes connections for
+# $tls_seconds, each a TLS handshake (full, or resuming the first one's
+# session) and a GET of the page; the server's CPU per connection.
+handshake_run() {
+    local server=$1 mode=$2 before after out count seconds
+    server_tls=1
+    start_server "$server"
+    before=$(cpu_ticks "$server_pid")
+    out=$($on_load_core openssl s_time -connect "127.0.0.1:$port" "-$mode" -time "$tls_seconds" -www / 2>&1)
+    after=$(cpu_ticks "$server_pid")
+    stop_server
+    server_tls=0
+    # "554 connections in 3 real seconds, 4153 bytes read per connection"
+    read -r count seconds < <(sed -n 's/^\([0-9]*\) connections in \([0-9]*\) real seconds.*/\1 \2/p' <<<"$out")
+    [ "${count:-0}" -gt 0 ] || { echo "bench: s_time -$mode against $server made no connection:" >&2; echo "$out" >&2; exit 1; }
+    local line="RESULT scenario=handshake_$mode connections=$count"
+    line="$line conns_per_s=$(awk -v c="$count" -v s="$seconds" 'BEGIN { printf "%.0f", c / (s > 0 ? s : 1) }')"
+    line="$line server_cpu_us_per_conn=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v c="$count" \
+        'BEGIN { printf "%.4g", t * 1e6 / hz / c }')"
+    echo "  $server: $line"
+    record "handshake_$mode" "$server" "$line" server_cpu_us_per_conn conns_per_s
 }
 
 # scale_run: $scale_conns idle WebSockets held at once, once per run (it
@@ -636,6 +692,30 @@ for round in $(seq "$rounds"); do
         static_run nginx
     fi
 done
+if [ $run_tls = 1 ]; then
+    mkdir -p "$work/tls"
+    scripts/dev-cert.sh "$work/tls" >/dev/null
+    tls_peers=""
+    [ $have_nginx = 1 ] && tls_peers=nginx
+    for round in $(seq "$rounds"); do
+        echo "tls: round $round"
+        server_tls=1
+        for server in wirechat $peers; do
+            echo_run "$server" wss_echo32 --size 32 --tls
+            echo_run "$server" wss_echo16k --size 16384 --tls
+        done
+        server_tls=0
+        for server in wirechat $tls_peers; do
+            handshake_run "$server" new
+            handshake_run "$server" reuse
+            if [ $have_nginx = 1 ]; then
+                server_tls=1
+                static_run "$server" static_tls
+                server_tls=0
+            fi
+        done
+    done
+fi
 if [ $run_scale = 1 ]; then
     echo "scale: $scale_conns idle WebSockets at once"
     scale_run
@@ -773,5 +853,26 @@ if [ -n "$cluster_rows" ]; then
     echo "| welcomes/s (all loadgens at once) | $(field handshakes_per_s) |"
     echo "| bytes received per client until all were in (welcome, presence, rooms) | $(field bytes_received_per_conn) |"
 fi | tee "$work/cluster_table.md"
+if [ $run_tls = 1 ]; then
+    echo
+    echo "| tls (ECDSA P-256 certificate; median of $rounds) | wirechat | peer | peer's | wirechat / peer |"
+    echo "|---|---:|---|---:|---:|"
+    for s in "wss_echo32:wss echo $conns conns x 32 B" "wss_echo16k:wss echo $conns conns x 16 KiB"; do
+        id=${s%%:*} label=${s#*:}
+        row "$label: server CPU us/msg" "$id" server_cpu_us_per_msg $peers
+        row "$label: of which user space" "$id" server_user_us_per_msg $peers
+        row "$label: msgs/s" "$id" msgs_per_s $peers
+        row "$label: p50 us" "$id" p50_us $peers
+        row "$label: p99 us" "$id" p99_us $peers
+    done
+    row "full handshake + GET /: server CPU us/conn" handshake_new server_cpu_us_per_conn $tls_peers
+    row "full handshake + GET /: conns/s (one openssl s_time)" handshake_new conns_per_s $tls_peers
+    row "resumed handshake + GET /: server CPU us/conn" handshake_reuse server_cpu_us_per_conn $tls_peers
+    row "resumed handshake + GET /: conns/s (one openssl s_time)" handshake_reuse conns_per_s $tls_peers
+    if [ $have_nginx = 1 ]; then
+        row "static GET / over https: server CPU us/req" static_tls server_cpu_us_per_req nginx
+        row "static GET / over https: req/s" static_tls req_per_s nginx
+    fi
+fi | tee "$work/tls_table.md"
 [ $quick = 1 ] && echo "bench: quick run complete (speed is not judged in --quick)"
 echo "bench: load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

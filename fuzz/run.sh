@@ -11,7 +11,7 @@
 # fuzz/corpus/TARGET are only read); crashes to $FUZZ_BUILD_DIR/artifacts/TARGET/.
 set -eu
 cd "$(dirname "$0")/.."
-targets="fuzz_http_request fuzz_ws_frames fuzz_handshake fuzz_utf8 fuzz_envelope fuzz_connection fuzz_token"
+targets="fuzz_http_request fuzz_ws_frames fuzz_handshake fuzz_utf8 fuzz_envelope fuzz_connection fuzz_token fuzz_tls"
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }

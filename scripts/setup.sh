@@ -29,6 +29,9 @@ if [ "${1:-}" = test ]; then
     # and has a Prometheus of its own scrape a node (never the service).
     packages="$packages catch2 clang-14 libclang-rt-14-dev python3 python3-websockets chromium redis-server"
     packages="$packages prometheus"
+    # curl and openssl: the TLS tests' independent clients (curl over https,
+    # openssl s_client with old versions); openssl also runs scripts/dev-cert.sh.
+    packages="$packages curl openssl"
     packages="$packages $bench_packages"
 fi
 

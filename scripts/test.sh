@@ -41,13 +41,14 @@ for target in $(fuzz/run.sh --list); do
     printf '%-18s %s\n' "$target" "$(grep -E '^#[0-9]+' "$log" | tail -n 1)"
 done
 
-step "browser test (playwright-core + Debian chromium; one server, two sharing Redis, signed identities, the wire inspector, then accessibility: axe-core audit, keyboard)"
+step "browser test (playwright-core + Debian chromium; one server, two sharing Redis, signed identities, the wire inspector, accessibility: axe-core audit, keyboard; the page over https)"
 (cd tests/browser && npm ci --no-audit --no-fund --silent)
 node tests/browser/chat.test.mjs build/wirechat web
 node tests/browser/cluster.test.mjs build/wirechat web
 node tests/browser/auth.test.mjs build/wirechat web
 node tests/browser/wire.test.mjs build/wirechat web
 node tests/browser/a11y.test.mjs build/wirechat web
+node tests/browser/tls.test.mjs build/wirechat web
 
 step "benchmark suite, quick (proves it runs; judges no speed)"
 bench/run.sh --quick --build-dir build

@@ -16,7 +16,7 @@ namespace {
 
 using wirechat::cli::ClientOptions;
 
-constexpr const char* usage = R"(usage: wirechat-cli [options] ws://HOST[:PORT][/PATH]
+constexpr const char* usage = R"(usage: wirechat-cli [options] ws[s]://HOST[:PORT][/PATH]
        wirechat-cli token --sub NICKNAME --ttl DURATION [--rooms LIST] --secret-file FILE
 
 Connects to a WebSocket server, sends each line of stdin as a message and
@@ -40,6 +40,10 @@ options:
                   ("/frobnicate x" gets "! unknown_type: ..."). "//text" sends
                   the message "/text"
   --nick NAME     with --json: choose this nickname once connected
+  --cacert FILE   wss://: trust the certificates in FILE (PEM) instead of the
+                  system's (e.g. a self-signed one, scripts/dev-cert.sh)
+  --insecure      wss://: do not check the server's certificate or name
+                  (the connection is still encrypted, but to anyone)
   --help          show this and exit
 
 exit status: 0 after a clean closing handshake (ours, or the server's with
@@ -51,6 +55,7 @@ The second form prints a signed token for a server started with
 
 example:
   echo hello | wirechat-cli --trace ws://127.0.0.1:3000/echo
+  wirechat-cli --cacert build/dev-cert/cert.pem --json wss://localhost:3000/
 )";
 
 struct UsageError {
@@ -93,6 +98,10 @@ ClientOptions parse(int argc, char** argv) {
             options.json = true;
         } else if (arg == "--nick") {
             options.nickname = value();
+        } else if (arg == "--cacert") {
+            options.ca_file = value();
+        } else if (arg == "--insecure") {
+            options.insecure = true;
         } else if (arg.starts_with("-")) {
             throw UsageError{"unknown option " + std::string(arg) + " (see --help)"};
         } else if (url.empty()) {
@@ -104,10 +113,14 @@ ClientOptions parse(int argc, char** argv) {
     if (url.empty()) throw UsageError{"which server? give a ws:// URL (see --help)"};
     if (!options.nickname.empty() && !options.json) throw UsageError{"--nick goes with --json"};
     if (options.binary && options.json) throw UsageError{"--binary and --json do not mix: the chat speaks text"};
+    if (!options.ca_file.empty() && options.insecure)
+        throw UsageError{"--cacert and --insecure do not mix: trust that file, or check nothing"};
     std::string error;
     auto parsed = wirechat::cli::parse_ws_url(url, error);
     if (!parsed) throw UsageError{error};
     options.url = std::move(*parsed);
+    if (!options.url.secure && (!options.ca_file.empty() || options.insecure))
+        throw UsageError{"--cacert and --insecure are for wss:// URLs"};
     return options;
 }
 

@@ -26,6 +26,7 @@
 #include "ops/log.h"
 #include "net/event_loop.h"
 #include "net/listener.h"
+#include "net/reload_signal.h"
 #include "net/signals.h"
 #include "server/server.h"
 #include "server/workers.h"
@@ -136,18 +137,25 @@ options:
                           allows it
   --io-uring-writes-only  io_uring for the writes only; sockets are read after
                           epoll (what kernels before 6.1 get)
+  --tls-cert FILE         serve https:// and wss:// on the port (TLS 1.2 and
+                          1.3) with the certificate chain in FILE (PEM, the
+                          server's certificate first); needs --tls-key
+  --tls-key FILE          the certificate's private key (PEM)
   --help                  show this and exit
 
 Started by systemd with a socket (LISTEN_FDS=1, LISTEN_PID), it serves that
 socket instead of binding --host and --port (deploy/wirechat.socket).
 
-On start it prints "listening on http://HOST:PORT". SIGINT/SIGTERM shut down
-gracefully: no new connections, responses in flight finish, WebSockets get a
-1001 close. With --workers, the line is printed once every worker listens,
-and SIGINT/SIGTERM to the supervisor shut every worker down that way. With
---redis the server starts even when Redis is out of reach: it serves pages
-and /echo, refuses chat connections with 503 until Redis answers, and says
-on stderr what it is waiting for.
+On start it prints "listening on http://HOST:PORT" (https:// with
+--tls-cert). SIGINT/SIGTERM shut down gracefully: no new connections,
+responses in flight finish, WebSockets get a 1001 close. SIGHUP reads
+--tls-cert and --tls-key again (a renewed certificate) without dropping a
+connection; a pair that does not load is refused with a log line and the old
+one stays (without TLS, SIGHUP changes nothing). With --workers, the line is
+printed once every worker listens, and SIGINT/SIGTERM/SIGHUP to the
+supervisor reach every worker. With --redis the server starts even when
+Redis is out of reach: it serves pages and /echo, refuses chat connections
+with 503 until Redis answers, and says on stderr what it is waiting for.
 )";
 
 struct UsageError {
@@ -186,7 +194,8 @@ constexpr std::string_view valued_flags[] = {
     "--max-pending",   "--history",        "--redis",        "--redis-prefix",  "--redis-timeout",
     "--history-ttl",   "--redis-node-ttl", "--workers",      "--admin",         "--log-level",
     "--log-format",    "--max-connections", "--max-connections-per-ip", "--handshake-rate",
-    "--handshake-burst", "--exempt-ip",    "--trust-proxy",   "--auth-secret-file"};
+    "--handshake-burst", "--exempt-ip",    "--trust-proxy",   "--auth-secret-file", "--tls-cert",
+    "--tls-key"};
 
 // The host of a --redis URL as a numeric address: resolved here, once, so
 // that reconnecting never blocks the loop on a name lookup.
@@ -300,6 +309,8 @@ Command parse(int argc, char** argv) {
             if (redis.node_ttl_ms < 300) throw UsageError{"--redis-node-ttl: at least 300 ms"};
             redis.heartbeat_ms = redis.node_ttl_ms / 3;
         }
+        else if (arg == "--tls-cert") options.tls_cert = value;
+        else if (arg == "--tls-key") options.tls_key = value;
         else if (arg == "--workers") command.workers = int(parse_size(arg, value, 64));
         else if (arg == "--admin") {
             std::string error;
@@ -323,6 +334,8 @@ Command parse(int argc, char** argv) {
                          " needs --redis: without it each worker would have a chat of its own"};
     if (command.workers > 1 && wirechat::net::socket_activation_requested())
         throw UsageError{"--workers cannot share a socket passed by systemd (LISTEN_FDS): one process serves it"};
+    if (options.tls_cert.empty() != options.tls_key.empty())
+        throw UsageError{"--tls-cert and --tls-key go together"};
     struct stat st{};
     if (stat(options.web_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw UsageError{"--web: '" + options.web_dir + "' is not a directory"};
@@ -344,7 +357,9 @@ int serve(const Options& options) {
         wirechat::net::EventLoop loop(options.batch_io, options.ring_receives);
         wirechat::server::Server server(loop, options);
         wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });
-        std::printf("listening on http://%s:%u\n", options.host.c_str(), unsigned(server.port()));
+        wirechat::net::ReloadSignal reload(loop, [&] { server.reload(); });
+        std::printf("listening on %s://%s:%u\n", options.tls_cert.empty() ? "http" : "https", options.host.c_str(),
+                    unsigned(server.port()));
         std::fflush(stdout);
         using wirechat::ops::Field;
         wirechat::ops::log(wirechat::ops::Level::info, "listening",

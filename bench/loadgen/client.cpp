@@ -83,7 +83,20 @@ ClientLoop::ClientLoop() : epoll_fd_(epoll_create1(EPOLL_CLOEXEC)), read_buffer_
     if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
 }
 
-ClientLoop::~ClientLoop() { ::close(epoll_fd_); }
+ClientLoop::~ClientLoop() {
+    SSL_CTX_free(tls_context_);
+    ::close(epoll_fd_);
+}
+
+SSL_CTX* ClientLoop::tls_context() {
+    if (!tls_context_) {
+        tls_context_ = SSL_CTX_new(TLS_client_method());
+        if (!tls_context_) throw std::runtime_error("cannot set up TLS");
+        SSL_CTX_set_min_proto_version(tls_context_, TLS1_2_VERSION);
+        SSL_CTX_set_verify(tls_context_, SSL_VERIFY_NONE, nullptr);
+    }
+    return tls_context_;
+}
 
 void ClientLoop::poll(int timeout_ms) {
     epoll_event events[256];
@@ -115,6 +128,11 @@ Client::Client(ClientLoop& loop, const Target& target, in_addr_t source, ClientE
         local.sin_addr.s_addr = source;
         if (bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
             throw std::system_error(errno, std::generic_category(), "bind to source address");
+    }
+    if (target.tls) {
+        SSL* ssl = SSL_new(loop_.tls_context());
+        if (ssl) SSL_set_connect_state(ssl);
+        tls_ = std::make_unique<tls::Session>(ssl);
     }
     key_ = ws::make_client_key();
     handshake_ = ws::client_handshake_request(target.host_port, path.empty() ? target.path : path, key_);
@@ -157,7 +175,7 @@ void Client::finish_connect() {
     state_ = State::handshaking;
     // The request goes through the same output path as frames; the response
     // head is then collected in handshake_.
-    output_.assign(handshake_.begin(), handshake_.end());
+    write({reinterpret_cast<const std::uint8_t*>(handshake_.data()), handshake_.size()});
     handshake_.clear();
     epoll_event event{};
     event.events = EPOLLIN;
@@ -172,13 +190,7 @@ void Client::read_available() {
     for (int turn = 0; turn < 4 && state_ != State::failed; ++turn) {
         ssize_t n = ::read(fd_, buffer.data(), buffer.size());
         if (n > 0) {
-            std::span<std::uint8_t> bytes = buffer.first(std::size_t(n));
-            if (state_ == State::handshaking) {
-                read_handshake(bytes);
-            } else {
-                loop_.count_frame_bytes(bytes.size());
-                endpoint_->feed(bytes);
-            }
+            received(buffer.first(std::size_t(n)));
             flush();  // the answers the scenario queued while handling them
             if (std::size_t(n) < buffer.size()) return;
             continue;
@@ -189,6 +201,27 @@ void Client::read_available() {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) return;
         return fail(std::string("read: ") + std::strerror(errno));
+    }
+}
+
+void Client::received(std::span<std::uint8_t> bytes) {
+    if (!tls_) return received_plaintext(bytes);
+    // The session copied the ciphertext: the buffer takes the plaintext.
+    tls_->receive(bytes);
+    while (state_ != State::failed) {
+        const std::size_t n = tls_->read(bytes);
+        if (n == 0) break;
+        received_plaintext(bytes.first(n));
+    }
+    if (tls_->state() == tls::Session::State::failed) fail("TLS: " + tls_->failure_reason());
+}
+
+void Client::received_plaintext(std::span<std::uint8_t> bytes) {
+    if (state_ == State::handshaking) {
+        read_handshake(bytes);
+    } else {
+        loop_.count_frame_bytes(bytes.size());
+        endpoint_->feed(bytes);
     }
 }
 
@@ -247,10 +280,26 @@ void Client::send_text(std::string_view text) {
 }
 
 void Client::write(std::span<const std::uint8_t> bytes) {
-    output_.insert(output_.end(), bytes.begin(), bytes.end());
+    std::vector<std::uint8_t>& queue = tls_ ? plaintext_ : output_;
+    queue.insert(queue.end(), bytes.begin(), bytes.end());
+}
+
+void Client::seal() {
+    if (tls_->state() == tls::Session::State::handshaking) {
+        std::uint8_t none[1];
+        tls_->read(std::span(none, 0));  // the first flight (the ClientHello), or the next
+    }
+    if (tls_->open() && !plaintext_.empty()) {
+        tls_->write(plaintext_);
+        plaintext_.clear();
+    }
+    const std::string_view sealed = tls_->output();
+    output_.insert(output_.end(), sealed.begin(), sealed.end());
+    tls_->clear_output();
 }
 
 void Client::flush() {
+    if (tls_ && state_ != State::failed) seal();
     while (output_sent_ < output_.size() && state_ != State::failed) {
         ssize_t n = ::send(fd_, output_.data() + output_sent_, output_.size() - output_sent_,
                            MSG_NOSIGNAL);

@@ -18,18 +18,25 @@
 // events ("42[...]") reach ClientEvents::on_message as their JSON array, the
 // "42" taken off; a disconnect or a connect error fails the client. Send
 // events with Client::send_text("42[\"name\",...]").
+//
+// With Target::tls the connection is wss://: the same tls::Session the
+// server uses (memory BIOs, in the client role, certificates not checked:
+// the benchmark's servers use a self-signed one) sits between the socket
+// and the handshake and endpoint, which see plaintext as before.
 #pragma once
 
 #include <netinet/in.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tls/session.h"
 #include "ws/endpoint.h"
 
 namespace wirechat::bench {
@@ -45,6 +52,8 @@ struct Target {
     bool deflate = false;
     // Engine.IO v4 / Socket.IO v5 over the WebSocket (see the top of this file).
     bool socketio = false;
+    // wss:// (see the top of this file).
+    bool tls = false;
 };
 
 class ClientEvents {
@@ -99,6 +108,12 @@ private:
     void read_handshake(std::span<std::uint8_t> bytes);
     void fail(std::string_view why);
     void want_output(bool yes);
+    // What was read: plaintext, or ciphertext to decrypt first.
+    void received(std::span<std::uint8_t> bytes);
+    void received_plaintext(std::span<std::uint8_t> bytes);
+    // TLS: encrypt what waits in plaintext_ (once the handshake allows)
+    // and move what the session wrote to output_.
+    void seal();
 
     ClientLoop& loop_;
     ClientEvents& events_;
@@ -111,8 +126,10 @@ private:
     std::string handshake_;  // the response head, until it is complete
     // Created when the handshake completes: only then is compression known.
     std::optional<ws::Endpoint> endpoint_;
-    std::vector<std::uint8_t> output_;
+    std::vector<std::uint8_t> output_;  // what the socket is written from
     std::size_t output_sent_ = 0;
+    std::unique_ptr<tls::Session> tls_;  // wss:// only
+    std::vector<std::uint8_t> plaintext_;  // wss://: what waits to be encrypted
     bool watching_output_ = false;
 };
 
@@ -139,9 +156,12 @@ public:
     // size of what the server sent, compressed or not.
     std::uint64_t frame_bytes_read() const { return frame_bytes_read_; }
     void count_frame_bytes(std::size_t n) { frame_bytes_read_ += n; }
+    // wss://: one client context for every connection, made on first use.
+    SSL_CTX* tls_context();
 
 private:
     int epoll_fd_;
+    SSL_CTX* tls_context_ = nullptr;
     std::vector<std::uint8_t> read_buffer_;
     ws::SharedDeflaters deflaters_;
     std::uint64_t frame_bytes_read_ = 0;

@@ -60,6 +60,7 @@ options:
   --deflate           offer permessage-deflate as browsers do; a server that
                       does not agree fails the run (wire_bytes_per_echo in
                       the echo result shows how much the echoes shrank)
+  --tls               wss://: TLS to the server (certificates are not checked)
   --warmup S          echo: seconds before measuring (default 0.5)
   --duration S        echo, broadcast --rate: seconds measured (default 5)
   --sources K         connect from 127.0.0.1 .. 127.0.0.K (for > 28,000 connections)
@@ -122,6 +123,10 @@ Settings parse(int argc, char** argv, std::string& scenario) {
         }
         if (arg == "--deflate") {
             s.deflate = true;
+            continue;
+        }
+        if (arg == "--tls") {
+            s.tls = true;
             continue;
         }
         if (arg == "--chat") {

@@ -15,6 +15,7 @@ Scenario::Scenario(const Settings& settings) : settings_(settings), server_(sett
         targets_.push_back(make_target(port, settings.path));
         targets_.back().deflate = settings.deflate;
         targets_.back().socketio = settings.socketio;
+        targets_.back().tls = settings.tls;
     }
 }
 

@@ -33,6 +33,7 @@ struct Settings {
     bool text = false;              // echo text frames instead of binary
     bool json = false;              // echo, idle: JSON-like text payloads (implies text)
     bool deflate = false;           // offer permessage-deflate; a server that declines fails the run
+    bool tls = false;               // wss://
     double warmup_s = 0.5;
     double duration_s = 5;
     int sources = 1;                // 127.0.0.1 .. 127.0.0.<sources>

@@ -104,8 +104,9 @@ static void on_signal(int sig) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: lws-echo PORT\n");
+    /* With a certificate and its key: wss:// (libwebsockets over OpenSSL). */
+    if (argc != 2 && argc != 4) {
+        fprintf(stderr, "usage: lws-echo PORT [CERT KEY]\n");
         return 2;
     }
     lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
@@ -117,6 +118,11 @@ int main(int argc, char **argv) {
     info.pt_serv_buf_size = 64 * 1024;
     info.gid = -1;
     info.uid = -1;
+    if (argc == 4) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = argv[2];
+        info.ssl_private_key_filepath = argv[3];
+    }
     context = lws_create_context(&info);
     if (!context) {
         fprintf(stderr, "lws-echo: cannot start on port %s\n", argv[1]);

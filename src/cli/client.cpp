@@ -20,6 +20,7 @@
 
 #include "cli/chat_view.h"
 #include "cli/response_head.h"
+#include "cli/stream.h"
 #include "trace/frame_format.h"
 #include "trace/sink.h"
 #include "trace/tracer.h"
@@ -85,9 +86,9 @@ ws::EndpointOptions endpoint_options() {
 
 class Session final : private ws::EndpointHandler, private ws::ByteSink {
 public:
-    Session(const ClientOptions& options, int fd, trace::Tracer* tracer)
+    Session(const ClientOptions& options, Stream& stream, trace::Tracer* tracer)
         : options_(options),
-          fd_(fd),
+          stream_(stream),
           tracer_(tracer),
           endpoint_(ws::Role::client, endpoint_options(), *this, *this) {}
 
@@ -111,7 +112,7 @@ private:
     void start_close();
 
     const ClientOptions& options_;
-    int fd_;
+    Stream& stream_;
     trace::Tracer* tracer_;
     ws::Endpoint endpoint_;
     std::string output_;
@@ -126,12 +127,10 @@ private:
 };
 
 void Session::flush() {
-    std::size_t done = 0;
-    while (done < output_.size()) {
-        const ssize_t n = send(fd_, output_.data() + done, output_.size() - done, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Failure(std::string("sending failed: ") + std::strerror(errno));
-        done += static_cast<std::size_t>(n);
+    try {
+        stream_.send_all(output_.data(), output_.size());
+    } catch (const std::runtime_error& e) {
+        throw Failure(e.what());
     }
     output_.clear();
 }
@@ -143,9 +142,9 @@ void Session::receive(std::span<std::uint8_t> bytes) {
 
 bool Session::read_socket() {
     std::uint8_t buffer[64 * 1024];
-    const ssize_t n = recv(fd_, buffer, sizeof buffer, 0);
-    if (n < 0 && errno == EINTR) return true;
-    if (n < 0) throw Failure(std::string("receiving failed: ") + std::strerror(errno));
+    const ssize_t n = stream_.receive(reinterpret_cast<char*>(buffer), sizeof buffer);
+    if (n == -EINTR) return true;
+    if (n < 0) throw Failure(std::string("receiving failed: ") + std::strerror(int(-n)));
     if (n == 0) return false;
     receive({buffer, static_cast<std::size_t>(n)});
     return true;
@@ -243,7 +242,13 @@ int Session::run(std::string_view early_bytes) {
     }
     flush();
     while (true) {
-        pollfd fds[2] = {{fd_, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+        // Bytes OpenSSL has decrypted already raise no event: take them first.
+        if (stream_.buffered()) {
+            if (!read_socket()) break;
+            flush();
+            continue;
+        }
+        pollfd fds[2] = {{stream_.fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
         const bool watch_stdin = stdin_open_ && !closed_;
         int timeout = -1;
         if (deadline_ != Clock::time_point::max()) {
@@ -279,25 +284,29 @@ int Session::run(std::string_view early_bytes) {
 
 // Sends the upgrade request and reads the response head. Returns whatever
 // arrived after the head: frames the server sent at once.
-std::string handshake(int fd, const ClientOptions& options, trace::Tracer* tracer) {
+std::string handshake(Stream& stream, const ClientOptions& options, trace::Tracer* tracer) {
     const std::string key = ws::make_client_key();
     std::vector<std::string> protocols;
     if (options.json) protocols.emplace_back("wirechat.v1");
     const std::string request = ws::client_handshake_request(options.url.host_field, options.url.path, key, protocols);
     if (tracer) tracer->head(trace::Direction::sent, request);
-    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) != ssize_t(request.size()))
-        throw Failure(std::string("sending the handshake failed: ") + std::strerror(errno));
+    try {
+        stream.send_all(request.data(), request.size());
+    } catch (const std::runtime_error& e) {
+        throw Failure(std::string("sending the handshake failed: ") + e.what());
+    }
 
     std::string input;
     std::size_t head_end;
     const auto deadline = Clock::now() + std::chrono::milliseconds(handshake_timeout_ms);
     while ((head_end = input.find("\r\n\r\n")) == std::string::npos) {
         if (input.size() > max_response_head) throw Failure("the response head is too large");
-        pollfd p{fd, POLLIN, 0};
+        pollfd p{stream.fd(), POLLIN, 0};
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        if (left <= 0 || poll(&p, 1, int(left)) <= 0) throw Failure("no answer to the handshake");
+        if (!stream.buffered() && (left <= 0 || poll(&p, 1, int(left)) <= 0))
+            throw Failure("no answer to the handshake");
         char buffer[4096];
-        const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+        const ssize_t n = stream.receive(buffer, sizeof buffer);
         if (n <= 0) throw Failure("the server closed the connection during the handshake");
         input.append(buffer, static_cast<std::size_t>(n));
     }
@@ -315,7 +324,7 @@ std::string handshake(int fd, const ClientOptions& options, trace::Tracer* trace
     if (!accept || *accept != ws::compute_accept(key))
         throw Failure("Sec-WebSocket-Accept does not match our key: not a WebSocket server");
     const std::string* protocol = response->find("Sec-WebSocket-Protocol");
-    status("connected to ws://" + options.url.host_field + options.url.path +
+    status(std::string("connected to ") + (options.url.secure ? "wss://" : "ws://") + options.url.host_field + options.url.path +
            (protocol ? " (subprotocol " + *protocol + ")" : ""));
     return input.substr(head_end + 4);
 }
@@ -329,19 +338,24 @@ int run_client(const ClientOptions& options) {
         sink = std::make_unique<trace::FileSink>(stderr);
         tracer = std::make_unique<trace::Tracer>(*sink, trace::Style{*options.trace, sink->wants_colour()}, 1);
     }
-    int fd = -1;
     try {
-        fd = connect_to(options.url);
+        Stream stream(connect_to(options.url));
         if (tracer) tracer->note("connected to " + options.url.host_field);
-        const std::string early = handshake(fd, options, tracer.get());
-        Session session(options, fd, tracer.get());
+        if (options.url.secure) {
+            try {
+                stream.start_tls({.host = options.url.host, .ca_file = options.ca_file, .insecure = options.insecure});
+            } catch (const std::runtime_error& e) {
+                throw Failure(e.what());
+            }
+            if (tracer) tracer->note("tls " + stream.describe_tls());
+        }
+        const std::string early = handshake(stream, options, tracer.get());
+        Session session(options, stream, tracer.get());
         const int exit_status = session.run(early);
         if (tracer) tracer->closed("closed");
-        close(fd);
         return exit_status;
     } catch (const Failure& e) {
         status(e.what());
-        if (fd >= 0) close(fd);
         return 1;
     }
 }

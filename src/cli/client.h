@@ -21,6 +21,8 @@ struct ClientOptions {
     std::optional<trace::Detail> trace;
     bool json = false;                 // speak the chat protocol (cli/chat_view.h)
     std::string nickname;              // --json: chosen right after connecting
+    std::string ca_file;               // wss://: --cacert, trusted instead of the system's
+    bool insecure = false;             // wss://: --insecure, no certificate or name check
 };
 
 // Connects, then sends each stdin line as a message and prints each message

@@ -1,6 +1,7 @@
 #include "net/connection.h"
 
 #include "net/peer_name.h"
+#include "ops/log.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,7 +12,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <functional>
+#include <string>
 
 namespace wirechat::net {
 
@@ -22,6 +25,13 @@ namespace {
 constexpr int reads_per_turn = 4;
 constexpr int max_iov = 64;
 constexpr std::size_t sendfile_chunk = 1024 * 1024;
+// TLS: what is encrypted goes in records of at most 16 KiB. Small pieces
+// of output (the frames of a tick) are gathered into one record, since each
+// record costs a header, a tag and a cipher call of its own. A file is read
+// and encrypted a record at a time, and only while less than tls_file_ahead
+// of ciphertext waits for the socket: memory stays bounded whatever its size.
+constexpr std::size_t tls_record = 16 * 1024;
+constexpr std::size_t tls_file_ahead = 256 * 1024;
 // Below this, copying a payload into the output costs less than the extra
 // iovec (and the write that may not batch with the next message's).
 constexpr std::size_t min_borrowed = 2048;
@@ -62,6 +72,7 @@ Connection::~Connection() {
     if (!closed_) {
         loop_.forget(*this);
         if (seldom_) loop_.timers().cancel(seldom_->close_timer);
+        if (tls_) loop_.timers().cancel(tls_->handshake_timer);
         close_socket();
     }
     if (seldom_ && seldom_->file_fd >= 0) ::close(seldom_->file_fd);
@@ -80,7 +91,8 @@ void Connection::run_deferred(List from) {
     // Before sleep: the queue leaves with the loop's write batch, if there
     // is one (a file, if any, follows in batch_written()).
     if (in_write_batch_) return;
-    if (IoBatch* batch = loop_.io_batch(); batch && !closed_ && !output_.empty()) {
+    seal();
+    if (IoBatch* batch = loop_.io_batch(); batch && !closed_ && !wire().empty()) {
         batch->add_write(*this);
         in_write_batch_ = true;
         return;
@@ -91,6 +103,13 @@ void Connection::run_deferred(List from) {
 void Connection::set_handler(std::unique_ptr<ProtocolHandler> handler) {
     if (handler_) loop_.dispose_later(std::move(handler_));
     handler_ = std::move(handler);
+}
+
+void Connection::secure(std::unique_ptr<tls::Session> session, int handshake_timeout_ms) {
+    tls_ = std::make_unique<Tls>(*this, std::move(session));
+    loop_.timers().arm(tls_->handshake_timer, loop_.now_ms() + handshake_timeout_ms);
+    // A session OpenSSL could not even make fails at once.
+    if (tls_->session->state() == tls::Session::State::failed) loop_.run_soon(*this);
 }
 
 // ---- input -----------------------------------------------------------------
@@ -114,6 +133,8 @@ void Connection::on_io(std::uint32_t events) {
 
 void Connection::read_some() {
     if (seldom_ && !seldom_->held_input.empty() && !input_paused() && !closing_) deliver_held();
+    // TLS: what the session still holds comes before what the socket has.
+    if (tls_ && tls_->session->holds_input() && !closed_ && !input_paused() && !closing_) open_sealed();
     if (reads_in_ring_) {
         // Read on: the ring receives again (if it had stopped for a pause).
         if (!closed_ && !input_paused() && !peer_eof_) loop_.io_batch()->receive(*this);
@@ -146,6 +167,10 @@ bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
         // EOF, which arrived with the edge we are handling.
         if (n < buffer.size() && !eof_signalled_) readable_ = false;
         if (closing_) return true;  // while closing, input is read only to be discarded
+        if (tls_) {
+            receive_sealed(buffer.first(n));
+            return true;
+        }
         delivering_input_ = true;
         loop_.set_input_in_delivery(buffer.first(n));
         deliver(buffer.first(n));
@@ -159,7 +184,7 @@ bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
         readable_ = false;
         peer_eof_ = true;
         if (write_shut_) finish();            // the linger is over
-        else if (!closing_) handler_->on_peer_closed();
+        else if (!closing_ && !(tls_ && tls_->peer_close_told)) handler_->on_peer_closed();
         return false;
     }
     if (result == -EINTR) return true;
@@ -178,7 +203,9 @@ void Connection::batch_received(int result, std::span<std::uint8_t> bytes) {
     // EOF behind them waits too: the receive has ended with it, and the
     // one asked for on resuming finds it again, after them.
     if (result >= 0 && !closing_ && (input_paused() || (seldom_ && !seldom_->held_input.empty()))) {
-        if (result > 0) seldom().held_input.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        // (TLS: the held input is plaintext; ciphertext waits in the session.)
+        if (result > 0 && tls_) tls_->session->receive(bytes);
+        else if (result > 0) seldom().held_input.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     } else {
         handle_read(result, bytes);
     }
@@ -246,7 +273,9 @@ void Connection::send(std::string_view bytes) {
 }
 
 void Connection::send(std::span<const std::uint8_t> bytes) {
-    if (delivering_input_ && bytes.size() >= min_borrowed && !closing() &&
+    // (With TLS the input being delivered is plaintext in the read buffer
+    // that the next record is decrypted into: never borrowed.)
+    if (delivering_input_ && !tls_ && bytes.size() >= min_borrowed && !closing() &&
         inside(loop_.input_in_delivery(), bytes)) {
         output_.append_borrowed(bytes);
         schedule_flush();
@@ -276,7 +305,9 @@ void Connection::send_file(int file_fd, std::uint64_t size) {
 // tick's flush() (or epoll's report of the error): the caller may be going
 // through a list that closing this connection would change.
 void Connection::write_now() {
-    if (!closing() && !in_write_batch_) write_queue(false);
+    if (closing() || in_write_batch_) return;
+    seal();
+    write_queue(false);
 }
 
 void Connection::schedule_flush() {
@@ -286,18 +317,25 @@ void Connection::schedule_flush() {
 
 void Connection::flush() {
     if (closed_) return;
+    seal();
     const bool drained = write_queue() && write_file();
-    // What the kernel did not take must outlive this tick's scratch.
-    output_.settle();
+    settle();
     if (drained) after_drain();  // else wait for EPOLLOUT (or closed)
+}
+
+// What the kernel did not take must outlive this tick's scratch.
+void Connection::settle() {
+    output_.settle();
+    if (tls_) tls_->wire.settle();
 }
 
 // Returns true once the queue is empty. An error other than a full socket
 // closes the connection if `may_close`.
 bool Connection::write_queue(bool may_close) {
-    while (!output_.empty()) {
+    OutputQueue& queue = wire();
+    while (!queue.empty()) {
         iovec iov[max_iov];
-        int count = output_.gather(iov, max_iov);
+        int count = queue.gather(iov, max_iov);
         ssize_t n = ::writev(fd_, iov, count);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -310,7 +348,7 @@ bool Connection::write_queue(bool may_close) {
 }
 
 void Connection::wrote(std::size_t n) {
-    output_.consume(n);
+    wire().consume(n);
     if (paused_by_output_ && pending_output() <= limits_.low_water) {
         paused_by_output_ = false;
         loop_.run_soon(*this);
@@ -322,7 +360,7 @@ void Connection::batch_written(int result) {
     if (closed_) return;
     if (result == -EINTR) result = 0;  // nothing written: flush() tries again
     if (result == -EAGAIN || result == -EWOULDBLOCK) {
-        output_.settle();  // what the scratch holds must outlive the tick; wait for EPOLLOUT
+        settle();  // what the scratch holds must outlive the tick; wait for EPOLLOUT
         return;
     }
     if (result < 0) {
@@ -335,6 +373,7 @@ void Connection::batch_written(int result) {
 
 bool Connection::write_file() {
     if (!seldom_) return true;  // no file was ever sent
+    if (tls_) return write_file_sealed();
     Seldom& file = *seldom_;
     while (file.file_left > 0) {
         ssize_t n = ::sendfile(fd_, file.file_fd, nullptr, std::min<std::uint64_t>(file.file_left, sendfile_chunk));
@@ -360,6 +399,12 @@ void Connection::after_drain() {
         return;
     }
     if (write_shut_) return;
+    if (tls_) {
+        // Our close_notify goes last: the peer can tell our end from a cut.
+        tls_->session->shut_down();
+        take_sealed();
+        if (!write_queue()) return;  // the rest on EPOLLOUT, then here again
+    }
     ::shutdown(fd_, SHUT_WR);
     write_shut_ = true;
     if (peer_eof_) {
@@ -368,6 +413,140 @@ void Connection::after_drain() {
     }
     loop_.timers().arm(seldom().close_timer, loop_.now_ms() + limits_.linger_ms);
     read_some();  // discard whatever is already waiting, maybe find the EOF
+}
+
+// ---- TLS -------------------------------------------------------------------
+
+void Connection::receive_sealed(std::span<const std::uint8_t> ciphertext) {
+    tls_->session->receive(ciphertext);
+    open_sealed();
+}
+
+// Decrypts into the loop's read buffer (the session copied the ciphertext,
+// so the buffer is free again) and delivers, until the session needs more,
+// the handler pauses, or the connection closes. What is left waits in the
+// session for read_some().
+void Connection::open_sealed() {
+    tls::Session& session = *tls_->session;
+    while (!closed_ && !closing_ && !input_paused()) {
+        std::span<std::uint8_t> buffer = loop_.read_buffer();
+        const std::size_t n = session.read(buffer);
+        if (session.take_handshake_done()) handshake_finished();
+        if (n == 0 || closed_) break;
+        deliver(buffer.first(n));
+    }
+    if (closed_) return;
+    take_sealed();  // handshake messages, session tickets, alerts
+    if (!tls_->wire.empty()) schedule_flush();
+    if (session.state() == tls::Session::State::failed) {
+        tls_failed();
+    } else if (session.state() == tls::Session::State::peer_closed && !closing_ && !tls_->peer_close_told) {
+        tls_->peer_close_told = true;  // close_notify: the peer's EOF, whatever TCP says
+        handler_->on_peer_closed();
+    }
+}
+
+void Connection::seal() {
+    if (!tls_ || closed_) return;
+    tls::Session& session = *tls_->session;
+    if (!session.open() && session.state() != tls::Session::State::peer_closed) {
+        // Before the handshake, or after a failure, nothing can be
+        // encrypted; what a handler queued then (an answer to a timeout)
+        // is for nobody once the connection is closing.
+        if (closing_) output_.release();
+        return;
+    }
+    std::uint8_t record[tls_record];
+    std::size_t gathered = 0;
+    while (!output_.empty()) {
+        iovec iov[max_iov];
+        const int count = output_.gather(iov, max_iov);
+        std::size_t sealed = 0;
+        for (int i = 0; i < count; ++i) {
+            const std::span piece(static_cast<const std::uint8_t*>(iov[i].iov_base), iov[i].iov_len);
+            sealed += piece.size();
+            if (gathered + piece.size() > sizeof record) {
+                session.write(std::span(record, gathered));
+                gathered = 0;
+            }
+            if (piece.size() >= sizeof record) {
+                session.write(piece);
+            } else {
+                std::memcpy(record + gathered, piece.data(), piece.size());
+                gathered += piece.size();
+            }
+        }
+        output_.consume(sealed);
+    }
+    if (gathered > 0) session.write(std::span(record, gathered));
+    take_sealed();
+    // (Only OpenSSL running out of memory fails a write: the input path
+    // closes the connection.)
+    if (session.state() == tls::Session::State::failed) loop_.run_soon(*this);
+}
+
+void Connection::take_sealed() {
+    tls::Session& session = *tls_->session;
+    const std::string_view sealed = session.output();
+    if (sealed.empty()) return;
+    tls_->wire.append(sealed);
+    session.clear_output();
+}
+
+void Connection::handshake_finished() {
+    loop_.timers().cancel(tls_->handshake_timer);
+    handler_->on_secured(tls_->session->summary());
+}
+
+// Plain HTTP gets a plain HTTP answer; anything else OpenSSL refused gets
+// the alert it queued (already on the wire). Either way the connection
+// closes once that is out; one bad client disturbs nobody else.
+void Connection::tls_failed() {
+    const tls::Session& session = *tls_->session;
+    if (session.failure() == tls::Session::Failure::plain_http) {
+        tls_->wire.append(tls::plain_http_answer);
+    }
+    if (ops::logging(ops::Level::debug)) {
+        ops::log(ops::Level::debug, "tls_refused",
+                 {{"peer", peer_name()},
+                  {"why", session.failure() == tls::Session::Failure::plain_http ? std::string_view("plain HTTP")
+                                                                                  : session.failure_reason()}});
+    }
+    close_after_flush();
+}
+
+void Connection::handshake_timed_out() {
+    if (ops::logging(ops::Level::debug))
+        ops::log(ops::Level::debug, "tls_refused", {{"peer", peer_name()}, {"why", "handshake timed out"}});
+    finish();
+}
+
+// The file, a record at a time: read, encrypted into the wire, written with
+// the rest of the wire. Returns true once all of it is out.
+bool Connection::write_file_sealed() {
+    Seldom& file = *seldom_;
+    while (write_queue()) {
+        if (file.file_left == 0) {
+            if (file.file_fd >= 0) {
+                ::close(file.file_fd);
+                file.file_fd = -1;
+            }
+            return true;
+        }
+        std::uint8_t record[tls_record];
+        while (file.file_left > 0 && tls_->wire.size() < tls_file_ahead) {
+            ssize_t n = ::read(file.file_fd, record, std::min<std::uint64_t>(file.file_left, sizeof record));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                finish();  // an error, or the file shrank under us: the length we promised is a lie
+                return false;
+            }
+            file.file_left -= std::uint64_t(n);
+            tls_->session->write(std::span(record, std::size_t(n)));
+            take_sealed();
+        }
+    }
+    return false;
 }
 
 // ---- closing ---------------------------------------------------------------
@@ -403,6 +582,10 @@ void Connection::finish() {
     if (seldom_) {
         loop_.timers().cancel(seldom_->close_timer);
         std::string().swap(seldom_->held_input);
+    }
+    if (tls_) {
+        loop_.timers().cancel(tls_->handshake_timer);
+        tls_->wire.release();
     }
     close_socket();
     output_.release();

@@ -13,6 +13,14 @@
 // that the socket is still readable when we stop early for fairness.
 // Where the loop's io_uring receives (io_batch.h), epoll only reports room
 // to write, and bytes arrive through batch_received() instead.
+//
+// On a TLS port (secure()) the connection is where ciphertext and
+// plaintext meet, so that no handler knows: what is read goes through the
+// tls::Session and the handler is given plaintext; what the handler queues
+// stays plaintext until the tick's flush, which encrypts all of it at once
+// into a second queue (the wire) that the socket is written from. The
+// tick's output still leaves in one write, and a file is read and
+// encrypted instead of sent with sendfile().
 #pragma once
 
 #include <sys/types.h>
@@ -29,6 +37,7 @@
 #include "net/io_batch.h"
 #include "net/output_queue.h"
 #include "net/timer_heap.h"
+#include "tls/session.h"
 
 namespace wirechat::net {
 
@@ -47,6 +56,9 @@ public:
     virtual void on_peer_closed();
     // Everything queued so far has been written.
     virtual void on_drained() {}
+    // On a TLS port: the handshake is done (before any on_data()); what it
+    // agreed, for --trace.
+    virtual void on_secured(const tls::HandshakeSummary&) {}
     // The server is shutting down: finish what is in flight, then close.
     virtual void wind_down();
     // The connection is closing for good: release what refers to it (timers,
@@ -97,6 +109,15 @@ public:
     // lives until the end of the tick (it is still on the call stack).
     void set_handler(std::unique_ptr<ProtocolHandler> handler);
 
+    // Speak TLS through `session` (the server side of it): see the top of
+    // this file. Call right after construction, before the loop delivers
+    // anything. A handshake not finished within `handshake_timeout_ms` of
+    // now closes the connection.
+    void secure(std::unique_ptr<tls::Session> session, int handshake_timeout_ms);
+    // Whether the connection speaks TLS (secure() was called): what the
+    // client reached is https:// or wss://.
+    bool secured() const { return tls_ != nullptr; }
+
     // Queue bytes; they leave in one write just before the loop sleeps (with
     // the tick's other writes, in the loop's IoBatch if it has one). A
     // large span of this connection's input (an echo), sent while that
@@ -111,7 +132,9 @@ public:
     // after a file wait for it.
     void send_file(int file_fd, std::uint64_t size);
     // Nothing else may be queued until the file is sent: wait for on_drained().
-    std::size_t pending_output() const { return output_.size() + (seldom_ ? seldom_->file_left : 0); }
+    std::size_t pending_output() const {
+        return output_.size() + (tls_ ? tls_->wire.size() : 0) + (seldom_ ? seldom_->file_left : 0);
+    }
 
     // Offer what is queued to the kernel now, not with the tick's writes,
     // for a caller that must know how much the kernel will not take. Never
@@ -148,6 +171,32 @@ private:
     };
     Seldom& seldom();
 
+    // What a TLS connection has besides (see secure()).
+    struct Tls {
+        Tls(Connection& c, std::unique_ptr<tls::Session> s)
+            : session(std::move(s)), wire(c.loop_.tick_output()), handshake_timer([&c] { c.handshake_timed_out(); }) {}
+        std::unique_ptr<tls::Session> session;
+        // Ciphertext (or the answer to plain HTTP): what the socket is
+        // written from. output_ holds the plaintext not encrypted yet.
+        OutputQueue wire;
+        Timer handshake_timer;
+        bool peer_close_told = false;  // the handler knows of the peer's close_notify
+    };
+    // The queue the socket is written from.
+    OutputQueue& wire() { return tls_ ? tls_->wire : output_; }
+    // TLS: ciphertext arrived; decrypt it and deliver the plaintext.
+    void receive_sealed(std::span<const std::uint8_t> ciphertext);
+    void open_sealed();
+    // TLS: encrypt what the handler queued; move what the session wrote
+    // (records, handshake messages, alerts) to the wire.
+    void seal();
+    void take_sealed();
+    void handshake_finished();
+    void tls_failed();
+    void handshake_timed_out();
+    bool write_file_sealed();
+    void settle();
+
     void on_io(std::uint32_t events) override;
     // Soon: read on (after a pause, or a turn given up for fairness).
     // Before sleep: flush.
@@ -178,6 +227,7 @@ private:
     std::unique_ptr<ProtocolHandler> handler_;
     OutputQueue output_;
     std::unique_ptr<Seldom> seldom_;
+    std::unique_ptr<Tls> tls_;  // on a TLS port only
     int fd_;  // beside the flags: no padding
     bool delivering_input_ = false;  // see EventLoop::input_in_delivery()
     bool in_write_batch_ = false;

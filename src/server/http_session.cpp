@@ -62,6 +62,13 @@ HttpSession::~HttpSession() {
     --(site_ == Site::admin ? server_.metrics().admin_open : server_.metrics().http_open);
 }
 
+// --trace: one line per TLS handshake, before the request it carries; kept
+// for an inspector, should the connection become inspectable.
+void HttpSession::on_secured(const tls::HandshakeSummary& summary) {
+    tls_line_ = "tls " + tls::describe(summary);
+    if (watcher_) watcher_->note(tls_line_);
+}
+
 void HttpSession::arm(Wait wait, int ms) {
     waiting_for_ = wait;
     connection_.loop().timers().arm(timer_, connection_.loop().now_ms() + ms);
@@ -253,6 +260,7 @@ bool HttpSession::admitted(const http::Request& request) {
 }
 
 std::string_view HttpSession::scheme(const http::Request& request) const {
+    if (connection_.secured()) return "https";
     if (via_proxy_)
         if (const std::string* proto = request.find("X-Forwarded-Proto"); proto && http::iequals(*proto, "https"))
             return "https";
@@ -298,6 +306,7 @@ bool HttpSession::upgrade(const http::Request& request) {
     std::string inspect_token;
     if (route->endpoint == Endpoint::chat && server_.options().inspect && asks_to_be_inspected(request)) {
         std::unique_ptr<Inspection> inspection = server_.inspect().open(ticket_.client());
+        if (!tls_line_.empty()) inspection->note(tls_line_);
         inspection->request(request);
         inspect_token = inspection->token();
         watcher_ = trace::both(std::move(watcher_), std::move(inspection));

@@ -34,6 +34,7 @@ public:
 
     std::size_t on_data(std::span<std::uint8_t> bytes) override;
     void on_drained() override;
+    void on_secured(const tls::HandshakeSummary& summary) override;
     void wind_down() override;
     void on_close() override;
 
@@ -48,7 +49,8 @@ private:
     // connection may be served: if not, it is answered 503 or 429 and
     // closed, and this returns false.
     bool admitted(const http::Request& request);
-    // "http", or "https" when a trusted proxy says the client used TLS.
+    // "https" on a TLS port or when a trusted proxy says the client used
+    // TLS; "http" otherwise.
     std::string_view scheme(const http::Request& request) const;
     bool upgrade(const http::Request& request);
     void refuse_upgrade(Refusal why, int status, std::string_view reason,
@@ -81,6 +83,7 @@ private:
     Wait waiting_for_ = Wait::idle;
     bool sending_file_ = false;
     std::unique_ptr<trace::Watcher> watcher_;
+    std::string tls_line_;  // the TLS handshake, described (a TLS port only)
 };
 
 }  // namespace wirechat::server

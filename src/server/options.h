@@ -82,6 +82,10 @@ struct Options {
     bool inspect = true;
     // --access-log: one log line per HTTP request answered.
     bool access_log = false;
+    // --tls-cert FILE --tls-key FILE: the public port speaks TLS (https://,
+    // wss://) with this certificate chain and key (PEM). Empty: plain.
+    std::string tls_cert;
+    std::string tls_key;
     // --trace: every connection's heads, handshake and frames on stderr.
     // Empty: no tracing at all.
     std::optional<trace::Detail> trace;

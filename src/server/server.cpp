@@ -2,6 +2,7 @@
 
 #include "app/memory_engine.h"
 #include "net/peer_name.h"
+#include "ops/log.h"
 #include "server/http_session.h"
 
 namespace wirechat::server {
@@ -18,6 +19,11 @@ std::optional<ws::DeflateOptions> deflate_options(const Options& options) {
 // clock does it: a later run starts above any id an earlier run could have
 // reached unless that run averaged over 1024 messages per millisecond.
 std::uint64_t first_message_id(std::int64_t wall_ms) { return std::uint64_t(wall_ms) * 1024; }
+
+std::unique_ptr<tls::ServerContext> tls_context(const Options& options) {
+    if (options.tls_cert.empty()) return nullptr;
+    return std::make_unique<tls::ServerContext>(options.tls_cert, options.tls_key);
+}
 
 // The chat's engine; `redis` is pointed at it when it is the Redis one.
 std::unique_ptr<app::Engine> make_engine(net::EventLoop& loop, const Options& options,
@@ -43,6 +49,7 @@ Server::Server(net::EventLoop& loop, Options options)
       echo_handshake_{.subprotocols = {}, .deflate = deflate_options(options_)},
       chat_(loop, options_, metrics_, make_engine(loop, options_, redis_)),
       inspect_(loop),
+      tls_(tls_context(options_)),
       listener_(loop, options_.host, options_.port, options_.share_port,
                 [this](int fd, const sockaddr_storage& peer) { accept(fd, peer, false); }) {
     if (options_.admin) {
@@ -82,6 +89,9 @@ void Server::accept(int fd, const sockaddr_storage& peer, bool admin) {
     ++metrics_.accepted;
     net::ConnectionOwner& owner = *this;
     auto connection = std::make_unique<net::Connection>(loop_, fd, owner);
+    // The handshake counts against the time a request head has.
+    if (tls_ && !admin)
+        connection->secure(std::make_unique<tls::Session>(tls_->new_ssl()), options_.header_timeout_ms);
     const HttpSession::Site site = admin ? HttpSession::Site::admin : HttpSession::Site::public_port;
     // The admin listener's connections are not counted: operations must
     // still see in when the public port is full.
@@ -98,6 +108,19 @@ std::unique_ptr<trace::Watcher> Server::make_tracer(int fd) {
         trace_sink_, trace::Style{*options_.trace, trace_sink_.wants_colour()}, ++connections_accepted_);
     tracer->note("connected from " + net::peer_name(fd));
     return tracer;
+}
+
+void Server::reload() {
+    if (!tls_) {
+        ops::log(ops::Level::info, "reload", {{"reloaded", "nothing (no --tls-cert)"}});
+        return;
+    }
+    std::string error;
+    if (tls_->reload(error)) {
+        ops::log(ops::Level::info, "tls_reloaded", {{"cert", tls_->cert_file()}, {"key", tls_->key_file()}});
+    } else {
+        ops::log(ops::Level::error, "tls_reload_refused", {{"error", error}, {"kept", "the previous certificate"}});
+    }
 }
 
 void Server::connection_closed(net::Connection& connection) {

@@ -20,6 +20,7 @@
 #include "server/inspection.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "tls/server_context.h"
 #include "trace/sink.h"
 #include "trace/tracer.h"
 #include "ws/deflate.h"
@@ -61,6 +62,11 @@ public:
     ServerMetrics& metrics() { return metrics_; }
     // The inspectable connections and their inspectors (--no-inspect: none).
     InspectService& inspect() { return inspect_; }
+    // SIGHUP: read again what came from files. With --tls-cert, the
+    // certificate and key: new connections get the new pair, open ones
+    // keep theirs; a pair that does not load is refused and logged, and
+    // the old one stays. Without, nothing (but a log line).
+    void reload();
     // The admin listener's answer to a GET (server/admin.cpp).
     struct AdminAnswer {
         int status;
@@ -98,6 +104,7 @@ private:
     // Owned: each is deleted (via dispose_later) once it has closed, or by
     // ~Server. A list threaded through the connections costs no allocation.
     net::IntrusiveList<net::Connection> connections_;
+    std::unique_ptr<tls::ServerContext> tls_;  // --tls-cert; the admin port stays plain
     net::Listener listener_;
     std::unique_ptr<net::Listener> admin_listener_;  // --admin
     net::Timer grace_timer_{[this] { loop_.stop(); }};

@@ -170,6 +170,7 @@ Supervisor::Supervisor(const Options& options, int count, const Serve& serve)
     sigaddset(&mask, SIGCHLD);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);  // passed on to the workers (a TLS reload)
     sigprocmask(SIG_BLOCK, &mask, &original_mask_);
     signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (signal_fd_ < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
@@ -194,8 +195,12 @@ int Supervisor::run() {
             throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
 
         signalfd_siginfo info;
-        while (::read(signal_fd_, &info, sizeof info) == sizeof info)
+        while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
             if (info.ssi_signo == SIGINT || info.ssi_signo == SIGTERM) stop(0);
+            if (info.ssi_signo == SIGHUP)
+                for (const Worker& worker : workers_)
+                    if (worker.pid > 0) ::kill(worker.pid, SIGHUP);
+        }
         for (std::size_t i = 1; i < watched.size(); ++i)
             if (watched[i].revents)
                 for (Worker& worker : workers_)
@@ -281,7 +286,8 @@ void Supervisor::announce_if_all_listen() {
     for (const Worker& worker : workers_)
         if (!worker.listening) return;
     announced_ = true;
-    std::printf("listening on http://%s:%u\n", worker_options_.host.c_str(), unsigned(worker_options_.port));
+    std::printf("listening on %s://%s:%u\n", worker_options_.tls_cert.empty() ? "http" : "https",
+                worker_options_.host.c_str(), unsigned(worker_options_.port));
     std::fflush(stdout);
 }
 

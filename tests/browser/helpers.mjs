@@ -75,7 +75,7 @@ export function startServer({ binary, webDir, port = 0, extraArgs = [], log, lab
       child.stdout.removeAllListeners('data');
       write(output);
       child.stdout.on('data', write);
-      const match = /^listening on http:\/\/127\.0\.0\.1:(\d+)\s*$/.exec(output.slice(0, newline));
+      const match = /^listening on https?:\/\/127\.0\.0\.1:(\d+)\s*$/.exec(output.slice(0, newline));
       if (!match) {
         fail(new Error(`unexpected first line: ${JSON.stringify(output.slice(0, newline))}`));
         return;
@@ -112,13 +112,14 @@ export async function stopServer(child) {
 
 /**
  * Opens the page in a browser context of its own (a separate chatter with its own storage)
- * and waits until it is connected. The page gets, for the test's eyes only:
+ * and waits until it is connected (`contextOptions`: more of the context's, e.g. accepting a
+ * self-signed certificate). The page gets, for the test's eyes only:
  * `page.errors` (script errors, failed loads), `page.dialogs`, and `page.sockets`: every
  * WebSocket the page opened, as { url, welcome, received }: the payload of its welcome once it
  * came, and every envelope it received.
  */
-export async function openChat(browser, url, viewport = LAPTOP, colorScheme = 'light') {
-  const context = await browser.newContext({ viewport, colorScheme });
+export async function openChat(browser, url, viewport = LAPTOP, colorScheme = 'light', contextOptions = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, ...contextOptions });
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
   page.dialogs = [];

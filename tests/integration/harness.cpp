@@ -118,7 +118,8 @@ ServerProcess::ServerProcess(const Launch& given, std::vector<std::string> extra
     std::string line = read_line(out[0], Clock::now() + std::chrono::seconds(10));
     close(out[0]);  // later output (if any) goes to a closed pipe: the server ignores SIGPIPE
     auto colon = line.rfind(':');
-    if (line.rfind("listening on http://", 0) != 0 || colon == std::string::npos) {
+    if ((line.rfind("listening on http://", 0) != 0 && line.rfind("listening on https://", 0) != 0) ||
+        colon == std::string::npos) {
         terminate();
         throw std::runtime_error("server did not start: '" + line + "'");
     }

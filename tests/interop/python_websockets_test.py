@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Interop: a third-party client (Debian's python3-websockets) against the real server.
 
-Usage: python_websockets_test.py WIRECHAT_BINARY WEB_DIR
+Usage: python_websockets_test.py WIRECHAT_BINARY WEB_DIR [--tls]
 
 Starts the server on an ephemeral loopback port, then over /echo: text and binary
 messages of 0 B, 125 B, 126 B, 64 KiB and 1 MiB come back unchanged, a ping is
@@ -13,13 +13,20 @@ that python websockets offers, and against one started with --deflate, which
 agrees to it, so every message above also travels compressed both ways. The
 server's /metrics (--admin) must then count the bytes it compressed: none
 without --deflate, and fewer out than in with it.
+
+With --tls, the same over wss://: the server runs with a certificate made by
+scripts/dev-cert.sh, which the client trusts (and checks against the host
+name), and python's ssl module is the independent TLS peer.
 """
 import asyncio
 import json
+import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.request
 
@@ -33,7 +40,7 @@ def start_server(binary, web_dir, extra_args):
          "--max-message", str(2 * 1024 * 1024), "--admin", "127.0.0.1:0"] + extra_args,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline().strip()
-    if not line.startswith("listening on http://"):
+    if not line.startswith("listening on https://" if TLS else "listening on http://"):
         proc.kill()
         raise SystemExit(f"server did not start: {line!r}")
     admin = None
@@ -69,7 +76,7 @@ def check_compression(ws, compressed):
 
 async def echo_checks(port, compressed):
     sizes = [0, 125, 126, 64 * 1024, 1024 * 1024]
-    async with websockets.connect(f"ws://127.0.0.1:{port}/echo", max_size=None,
+    async with websockets.connect(f"{SCHEME}://{HOST}:{port}/echo", max_size=None, ssl=TLS,
                                   compression="deflate" if compressed else None) as ws:
         check_compression(ws, compressed)
         for size in sizes:
@@ -88,7 +95,7 @@ async def echo_checks(port, compressed):
 
 async def chat_checks(port, compressed):
     # Offers permessage-deflate, as python websockets does by default.
-    async with websockets.connect(f"ws://127.0.0.1:{port}/") as ws:
+    async with websockets.connect(f"{SCHEME}://{HOST}:{port}/", ssl=TLS) as ws:
         check_compression(ws, compressed)
         welcome = json.loads(await ws.recv())
         assert welcome["type"] == "welcome", welcome
@@ -104,7 +111,7 @@ async def chat_checks(port, compressed):
 
 def run_pass(binary, web_dir, compressed):
     print("with --deflate:" if compressed else "without compression:")
-    proc, port, admin = start_server(binary, web_dir, ["--deflate"] if compressed else [])
+    proc, port, admin = start_server(binary, web_dir, (["--deflate"] if compressed else []) + TLS_ARGS)
     try:
         asyncio.run(asyncio.wait_for(echo_checks(port, compressed), 30))
         asyncio.run(asyncio.wait_for(chat_checks(port, compressed), 30))
@@ -122,11 +129,28 @@ def run_pass(binary, web_dir, compressed):
     assert proc.returncode == 0, proc.returncode
 
 
+# Plain unless --tls: then the client context that trusts the test
+# certificate, and the server's arguments naming it.
+TLS = None
+TLS_ARGS = []
+SCHEME = "ws"
+HOST = "127.0.0.1"
+
+
 def main():
+    global TLS, TLS_ARGS, SCHEME, HOST
     binary, web_dir = sys.argv[1], sys.argv[2]
-    run_pass(binary, web_dir, compressed=False)
-    run_pass(binary, web_dir, compressed=True)
-    print("interop OK")
+    with tempfile.TemporaryDirectory() as cert_dir:
+        if sys.argv[3:] == ["--tls"]:
+            dev_cert = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "dev-cert.sh")
+            subprocess.run([dev_cert, cert_dir], check=True, stdout=subprocess.DEVNULL)
+            TLS = ssl.create_default_context(cafile=os.path.join(cert_dir, "cert.pem"))
+            TLS_ARGS = ["--tls-cert", os.path.join(cert_dir, "cert.pem"),
+                        "--tls-key", os.path.join(cert_dir, "key.pem")]
+            SCHEME, HOST = "wss", "localhost"
+        run_pass(binary, web_dir, compressed=False)
+        run_pass(binary, web_dir, compressed=True)
+    print("interop OK" + (" over TLS" if TLS else ""))
 
 
 if __name__ == "__main__":

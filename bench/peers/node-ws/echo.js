@@ -3,12 +3,18 @@
 //   node echo.js PORT             defaults as a user gets them
 //                                 (permessage-deflate is off by default for a ws server)
 //   node echo.js PORT --deflate   permessage-deflate on, set up like wirechat --deflate
+//   node echo.js PORT --tls CERT KEY   wss:// (an https server under ws), with
+//                                 either of the above
 'use strict';
+const fs = require('fs');
+const https = require('https');
 const zlib = require('zlib');
 const { WebSocketServer } = require('ws');
 
-const port = Number(process.argv[2]);
-const deflate = process.argv[3] === '--deflate';
+const args = process.argv.slice(2);
+const port = Number(args[0]);
+const deflate = args.includes('--deflate');
+const tls = args.indexOf('--tls');
 
 // As close to wirechat's choices as ws allows (src/ws/deflate.h,
 // src/ws/extension_offer.cpp): always server_no_context_takeover, messages
@@ -23,9 +29,17 @@ const perMessageDeflate = deflate && {
   zlibDeflateOptions: { level: zlib.constants.Z_DEFAULT_COMPRESSION, memLevel: 8 },
 };
 
-const server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate });
+const listening = () => console.log(`listening on 127.0.0.1:${port}${deflate ? ' (permessage-deflate)' : ''}${tls >= 0 ? ' (tls)' : ''}`);
+let server;
+if (tls >= 0) {
+  const secure = https.createServer({ cert: fs.readFileSync(args[tls + 1]), key: fs.readFileSync(args[tls + 2]) });
+  server = new WebSocketServer({ server: secure, perMessageDeflate });
+  secure.listen(port, '127.0.0.1', listening);
+} else {
+  server = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate });
+  server.on('listening', listening);
+}
 server.on('connection', (socket) => {
   socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
 });
-server.on('listening', () => console.log(`listening on 127.0.0.1:${port}${deflate ? ' (permessage-deflate)' : ''}`));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(0));
