@@ -100,13 +100,14 @@ TokenProblem reference_verdict(std::string_view header_text, std::string_view pa
     boost::system::error_code error;
     const boost::json::value header = boost::json::parse(header_text, error);
     if (error || !header.is_object()) return TokenProblem::malformed;
-    const boost::json::value payload = boost::json::parse(payload_text, error);
-    if (error || !payload.is_object()) return TokenProblem::malformed;
     const boost::json::object& h = header.as_object();
-    const boost::json::object& p = payload.as_object();
     const auto alg = h.find("alg");
     if (alg == h.end() || !alg->value().is_string() || alg->value().as_string() != "HS256" || h.contains("crit"))
         return TokenProblem::algorithm;
+    // (The signature is right: the target signed it.)
+    const boost::json::value payload = boost::json::parse(payload_text, error);
+    if (error || !payload.is_object()) return TokenProblem::malformed;
+    const boost::json::object& p = payload.as_object();
     const auto sub = p.find("sub");
     if (sub == p.end() || !sub->value().is_string() || sub->value().as_string().empty()) return TokenProblem::claims;
     const auto exp = p.find("exp");

@@ -21,6 +21,7 @@ Admission::Ticket::Ticket(Ticket&& other) noexcept
       entry_(std::exchange(other.entry_, nullptr)),
       client_(other.client_),
       verdict_(other.verdict_),
+      counted_(std::exchange(other.counted_, false)),
       forwarded_(other.forwarded_) {}
 
 Admission::Ticket& Admission::Ticket::operator=(Ticket&& other) noexcept {
@@ -30,6 +31,7 @@ Admission::Ticket& Admission::Ticket::operator=(Ticket&& other) noexcept {
         entry_ = std::exchange(other.entry_, nullptr);
         client_ = other.client_;
         verdict_ = other.verdict_;
+        counted_ = std::exchange(other.counted_, false);
         forwarded_ = other.forwarded_;
     }
     return *this;
@@ -41,48 +43,61 @@ Admission::Ticket Admission::arrive(const IpAddress& peer, std::int64_t now_ms) 
     Ticket ticket;
     ticket.admission_ = this;
     ticket.client_ = peer;
-    if (limits_.max_connections > 0 && open_ >= limits_.max_connections)
-        ticket.verdict_ = Verdict::server_full;
-    ++open_;
-    ticket.attach();
+    ticket.judge();
     return ticket;
 }
 
-// Counts the ticket under its client's address (unless exempt), and judges
-// it against that address's limit.
-void Admission::Ticket::attach() {
+// Judges the connection against the limits, and counts it (in all, and
+// under its client's address unless exempt) only if it is admitted: one
+// over a limit is about to be answered and closed, and must not keep others
+// out meanwhile, nor let one address fill the server with silent sockets.
+void Admission::Ticket::judge() {
     Admission& a = *admission_;
-    if (!a.counts_addresses() || is_trusted(client_, a.limits_.exempt)) return;
-    auto [found, fresh] = a.entries_.try_emplace(limit_key(client_));
-    Entry& entry = found->second;
-    if (fresh) {
-        entry.tokens = a.limits_.handshake_burst;
-        entry.refilled_ms = a.now_ms_;
+    verdict_ = Verdict::admitted;
+    if (a.limits_.max_connections > 0 && a.open_ >= a.limits_.max_connections) {
+        verdict_ = Verdict::server_full;
+        return;
     }
-    if (verdict_ != Verdict::server_full && a.limits_.max_per_address > 0 && entry.open >= a.limits_.max_per_address)
-        verdict_ = Verdict::address_full;
-    ++entry.open;
-    entry_ = &entry;
+    Entry* entry = nullptr;
+    if (a.counts_addresses() && !is_trusted(client_, a.limits_.exempt)) {
+        auto [found, fresh] = a.entries_.try_emplace(limit_key(client_));
+        entry = &found->second;
+        if (fresh) {
+            entry->tokens = a.limits_.handshake_burst;
+            entry->refilled_ms = a.now_ms_;
+        }
+        if (a.limits_.max_per_address > 0 && entry->open >= a.limits_.max_per_address) {
+            verdict_ = Verdict::address_full;
+            return;
+        }
+        ++entry->open;
+    }
+    ++a.open_;
+    entry_ = entry;
+    counted_ = true;
+}
+
+void Admission::Ticket::uncount() {
+    if (counted_) {
+        --admission_->open_;
+        if (entry_) --entry_->open;  // forgotten, if idle, by a later sweep
+    }
+    entry_ = nullptr;
+    counted_ = false;
 }
 
 void Admission::Ticket::release() {
     if (!admission_) return;
-    if (entry_) {
-        --entry_->open;
-        entry_ = nullptr;
-    }
-    --admission_->open_;
+    uncount();
     admission_ = nullptr;
 }
 
 void Admission::Ticket::forwarded_for(const IpAddress& client) {
     if (!admission_ || client == client_) return;
-    if (entry_) --entry_->open;  // forgotten, if idle, by the next sweep
-    entry_ = nullptr;
+    uncount();
     client_ = client;
     forwarded_ = true;
-    if (verdict_ == Verdict::address_full) verdict_ = Verdict::admitted;
-    attach();
+    judge();
 }
 
 void Admission::refill(Entry& entry, std::int64_t now_ms) const {

@@ -3,11 +3,11 @@
 //
 // Every connection of the public port holds a Ticket from the moment it is
 // accepted until it closes (it moves from the HTTP session to the WebSocket
-// session on an upgrade). The Ticket counts it, and says whether it came in
-// over a limit: such a connection is not cut off at once, which would leave
-// its client guessing, but answered with a status (503 when the server is
-// full, 429 for its address) and then closed. Connections already in are
-// never touched by a limit.
+// session on an upgrade). The Ticket says whether it came in over a limit,
+// and counts it only if it did not. One over a limit is not cut off at once,
+// which would leave its client guessing: it is given a moment to send its
+// request, answered with a status (503 when the server is full, 429 for its
+// address) and closed. Connections already in are never touched by a limit.
 //
 // Per address means per IPv4 address, or per IPv6 /64 (ip.h). Handshakes are
 // metered by a token bucket per address: a burst at once, then a steady
@@ -65,13 +65,15 @@ public:
 
     private:
         friend class Admission;
-        void attach();
+        void judge();
+        void uncount();
         void release();
 
         Admission* admission_ = nullptr;
         Entry* entry_ = nullptr;  // null for an exempt address, or without per-address limits
         IpAddress client_;
         Verdict verdict_ = Verdict::admitted;
+        bool counted_ = false;  // admitted: in open_, and in entry_ if any
         bool forwarded_ = false;
     };
 
@@ -80,6 +82,7 @@ public:
     // A connection from `peer` was accepted.
     Ticket arrive(const IpAddress& peer, std::int64_t now_ms);
 
+    // Connections admitted and still open.
     std::size_t open() const { return open_; }
     // Addresses remembered now (for tests, and a metric).
     std::size_t addresses() const { return entries_.size(); }

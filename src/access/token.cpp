@@ -7,6 +7,7 @@
 #include <array>
 #include <boost/json.hpp>
 #include <cmath>
+#include <stdexcept>
 
 namespace wirechat::access {
 
@@ -23,11 +24,14 @@ int sextet(char c) {
     return -1;
 }
 
-std::array<unsigned char, 32> hmac_sha256(std::string_view secret, std::string_view data) {
+// nullopt if OpenSSL fails: a digest left at zero must never be compared.
+std::optional<std::array<unsigned char, 32>> hmac_sha256(std::string_view secret, std::string_view data) {
     std::array<unsigned char, 32> digest{};
     unsigned int size = 0;
-    HMAC(EVP_sha256(), secret.data(), int(secret.size()), reinterpret_cast<const unsigned char*>(data.data()),
-         data.size(), digest.data(), &size);
+    if (!HMAC(EVP_sha256(), secret.data(), int(secret.size()), reinterpret_cast<const unsigned char*>(data.data()),
+              data.size(), digest.data(), &size) ||
+        size != digest.size())
+        return std::nullopt;
     return digest;
 }
 
@@ -130,19 +134,22 @@ TokenCheck verify_token(std::string_view token, std::string_view secret, std::in
     const std::optional<std::string> signature = base64url_decode(token.substr(second + 1));
     if (!header_text || !payload_text || !signature)
         return problem(TokenProblem::malformed, "a token part is not base64url");
+    // The header says how to check the rest; the payload is not read
+    // (parsed) before the signature has been checked.
     const std::optional<boost::json::object> header = json_object(*header_text);
-    const std::optional<boost::json::object> payload = json_object(*payload_text);
-    if (!header || !payload) return problem(TokenProblem::malformed, "the token's header or payload is not a JSON object");
-
+    if (!header) return problem(TokenProblem::malformed, "the token's header is not a JSON object");
     const boost::json::value* alg = header->if_contains("alg");
     if (!alg || !alg->is_string() || alg->as_string() != "HS256")
         return problem(TokenProblem::algorithm, "only HS256 tokens are accepted");
     if (header->contains("crit")) return problem(TokenProblem::algorithm, "the token needs extensions (crit) not understood here");
 
     const auto expected = hmac_sha256(secret, token.substr(0, second));
-    if (signature->size() != expected.size() || CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0)
+    if (!expected || signature->size() != expected->size() ||
+        CRYPTO_memcmp(signature->data(), expected->data(), expected->size()) != 0)
         return problem(TokenProblem::signature, "the token's signature is wrong");
 
+    const std::optional<boost::json::object> payload = json_object(*payload_text);
+    if (!payload) return problem(TokenProblem::malformed, "the token's payload is not a JSON object");
     std::optional<TokenClaims> claims = read_claims(*payload);
     if (!claims)
         return problem(TokenProblem::claims,
@@ -171,8 +178,9 @@ std::string sign_token(const TokenClaims& claims, std::string_view secret, std::
     token += '.';
     token += base64url_encode(boost::json::serialize(payload));
     const auto signature = hmac_sha256(secret, token);
+    if (!signature) throw std::runtime_error("HMAC-SHA256 failed (OpenSSL)");
     token += '.';
-    token += base64url_encode({reinterpret_cast<const char*>(signature.data()), signature.size()});
+    token += base64url_encode({reinterpret_cast<const char*>(signature->data()), signature->size()});
     return token;
 }
 

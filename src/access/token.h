@@ -6,12 +6,12 @@
 // believes the claims only if the signature is right. The checks, in order,
 // each answered with its own problem:
 //   - the shape: at most max_token_bytes, three base64url parts (no
-//     padding, no stray bits), a header and payload that are JSON objects;
+//     padding, no stray bits), a header that is a JSON object;
 //   - the header: "alg" exactly "HS256" ("none", "HS512", RS256... are
 //     refused: a token does not get to choose how it is checked), and no
 //     "crit" (no extension is understood here);
-//   - the signature, compared in constant time (CRYPTO_memcmp), before any
-//     claim is read;
+//   - the signature, compared in constant time (CRYPTO_memcmp), before the
+//     payload is even parsed (it must then be a JSON object);
 //   - the claims: "sub" a non-empty string, "exp" a number, "nbf" a number
 //     if present, "rooms" an array of strings if present; "exp" not past and
 //     "nbf" not to come, each with token_leeway_s of clock skew allowed.

@@ -329,8 +329,10 @@ void Chat::reassigned(ClientId id, std::string_view from, std::string_view to) {
     if (found->second.gone) return;
     if (found->second.identity) {
         // During an outage the same identity connected on another node,
-        // which now holds the name: this connection gives way.
+        // which now holds the name: this connection gives way, and nothing
+        // it queued is said under the name it was given meanwhile.
         found->second.ended = true;
+        drop_backlog(found->second);
         transport_.end(id, std::string(from) + " connected elsewhere", Transport::Ending::refused);
         return;
     }

@@ -144,9 +144,14 @@ void ChatService::opened(WsSession& session, const http::Request& request, std::
                                .since = parameter(pairs, "since"),
                                .inspect_token = inspect_token};
     // admit() said yes to this very request just before (HttpSession::upgrade).
-    if (admitted_) chat_.connect(session.tag, loop_.wall_ms(), arrival, std::move(*admitted_));
-    else chat_.connect(session.tag, loop_.wall_ms(), arrival);
-    admitted_.reset();
+    if (admitted_) {
+        chat_.connect(session.tag, loop_.wall_ms(), arrival, std::move(*admitted_));
+        admitted_.reset();
+    } else if (!options_.auth_secret.empty()) {
+        session.close(ws::close_code::policy, "no signed identity");  // never: admit() came first
+    } else {
+        chat_.connect(session.tag, loop_.wall_ms(), arrival);
+    }
 }
 
 void ChatService::message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) {

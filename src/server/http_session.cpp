@@ -35,6 +35,9 @@ void add_persistence_field(std::vector<http::Header>& fields, const http::Reques
     if (keep_alive && request.version_minor == 0) fields.push_back({"Connection", "keep-alive"});
 }
 
+// How long a connection over a limit may take to send its request.
+constexpr int over_limit_wait_ms = 1000;
+
 http::ParserLimits limits_for(const Options& options) {
     http::ParserLimits limits;
     limits.max_body = options.max_body;
@@ -54,7 +57,11 @@ HttpSession::HttpSession(net::Connection& connection, Server& server, Site site,
       parser_(limits_for(server.options())),
       watcher_(std::move(watcher)) {
     ++(site_ == Site::admin ? server_.metrics().admin_open : server_.metrics().http_open);
-    arm(Wait::idle, server_.options().idle_timeout_ms);
+    // Over a limit (and not through a proxy, whose request may name someone
+    // else): a moment to send the request that gets the 503 or 429, not the
+    // idle timeout, so that silent sockets do not pile up.
+    const bool over_limit = ticket_.verdict() != access::Admission::Verdict::admitted && !via_proxy_;
+    arm(Wait::idle, over_limit ? over_limit_wait_ms : server_.options().idle_timeout_ms);
 }
 
 HttpSession::~HttpSession() {

@@ -170,8 +170,23 @@ TEST_CASE("max-connections-per-ip: past it, 429 for that address only") {
     CHECK(status_of(server.port(), harness::get("/")) == 200);
 }
 
+TEST_CASE("silent connections over the per-address limit are closed within a second") {
+    ServerProcess server(Launch{.admin = true, .default_limits = true}, {"--max-connections-per-ip", "2"});
+    std::vector<std::unique_ptr<Socket>> silent;
+    for (int i = 0; i < 50; ++i) silent.push_back(std::make_unique<Socket>(server.port()));
+    // The first two are in (and wait for their requests for the idle
+    // timeout); the other 48 are given a second to speak, then closed.
+    int closed = 0;
+    for (auto& s : silent) closed += s->receive_until_close(3000).has_value() ? 1 : 0;
+    CHECK(closed == 48);
+    // Nobody else was kept out meanwhile.
+    CHECK(status_of(server.port(), harness::get("/"), "127.0.0.2") == 200);
+    const auto metrics = harness::scrape_metrics(server.admin_port());
+    CHECK(metrics.at(R"(wirechat_connections{kind="http"})") <= 3);
+}
+
 TEST_CASE("the handshake rate: a burst, then 429 with Retry-After, per address, and it refills") {
-    ServerProcess server(Launch{.admin = true, .default_limits = true}, {"--handshake-rate", "2", "--handshake-burst", "3"});
+    ServerProcess server(Launch{.admin = true, .default_limits = true}, {"--handshake-rate", "1", "--handshake-burst", "3"});
     std::vector<std::unique_ptr<WsClient>> open;
     for (int i = 0; i < 3; ++i) open.push_back(std::make_unique<WsClient>(server.port(), "/echo"));
     Socket limited(server.port());
@@ -189,7 +204,7 @@ TEST_CASE("the handshake rate: a burst, then 429 with Retry-After, per address, 
         ws->send_text("on");
         CHECK(ws->receive()->payload == "on");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // 2 per second: one more
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // 1 per second: one more
     CHECK(status_of(server.port(), echo_upgrade("x")) == 101);
     CHECK(status_of(server.port(), echo_upgrade("x")) == 429);
     const auto metrics = harness::scrape_metrics(server.admin_port());
@@ -274,7 +289,7 @@ TEST_CASE("signed identities: the chat needs a good token, and binds the name an
                              tokens::base64url_encode(R"({"sub":"bob","exp":)" + std::to_string(now + 60) + "}") + "."},
             {"truncated", good.substr(0, good.size() - 5)},
             {"extra dot", good + ".x"},
-            {"huge", std::string(5000, 'a')},
+            {"huge (well signed, but over 4096 bytes)", token_for(secret, "bob", 3600, std::vector<std::string>(700, "room"))},
             {"sub breaking the nickname rules", token_for(secret, std::string(40, 'x'))},
             {"sub with a control character", token_for(secret, "bo\x01b")},
             {"rooms that are not room names", token_for(secret, "bob", 3600, std::vector<std::string>{"no spaces please"})},

@@ -56,17 +56,17 @@ TEST_CASE("max_connections admits N and answers the next with server_full") {
     Ticket fourth = admission.arrive(ip("192.0.2.4"), 0);
     CHECK(fourth.verdict() == Verdict::server_full);
     CHECK(fourth.client() == ip("192.0.2.4"));
-    // The refused connection is open until it is closed, and counts.
-    CHECK(admission.open() == 4);
-    tickets.pop_back();
+    // A refused connection is not counted: it is answered and closed, and
+    // must not keep others out meanwhile.
     CHECK(admission.open() == 3);
-    CHECK(admission.arrive(ip("192.0.2.5"), 0).verdict() == Verdict::server_full);
-    CHECK(admission.open() == 3);  // that ticket was a temporary, released at once
-    fourth = Ticket();
+    tickets.pop_back();
     CHECK(admission.open() == 2);
     Ticket fifth = admission.arrive(ip("192.0.2.5"), 0);
     CHECK(fifth.verdict() == Verdict::admitted);
     CHECK(admission.open() == 3);
+    fourth = Ticket();  // releasing a refused ticket changes no count
+    CHECK(admission.open() == 3);
+    CHECK(admission.arrive(ip("192.0.2.6"), 0).verdict() == Verdict::server_full);
     // Without per-address limits nothing is remembered per address.
     CHECK(admission.addresses() == 0);
 }
@@ -96,7 +96,7 @@ TEST_CASE("max_per_address refuses the address over its limit, not the others") 
     CHECK(b1.verdict() == Verdict::admitted);
     CHECK(b2.verdict() == Verdict::admitted);
     CHECK(admission.addresses() == 2);
-    CHECK(admission.open() == 5);
+    CHECK(admission.open() == 4);  // a3, refused, is not counted
     // A closed connection frees room for its own address.
     a1 = Ticket();
     a3 = Ticket();  // the refused one counted too
@@ -208,10 +208,10 @@ TEST_CASE("a moved ticket keeps counting once") {
         std::vector<Ticket> tickets;
         for (int i = 0; i < 2; ++i) tickets.push_back(admission.arrive(ip("192.0.2.1"), 0));
         for (int i = 0; i < 40; ++i) tickets.push_back(admission.arrive(ip("198.51.100.1"), 0));
-        CHECK(admission.open() == 42);
+        CHECK(admission.open() == 4);  // 2 of each address; the other 38 refused, not counted
         CHECK(admission.arrive(ip("192.0.2.1"), 0).verdict() == Verdict::address_full);
         tickets.erase(tickets.begin());
-        CHECK(admission.open() == 41);
+        CHECK(admission.open() == 3);
         CHECK(admission.arrive(ip("192.0.2.1"), 0).verdict() == Verdict::admitted);
     }
     SECTION("self move assignment changes nothing") {
@@ -225,11 +225,16 @@ TEST_CASE("a moved ticket keeps counting once") {
 }
 
 TEST_CASE("a moved ticket keeps its verdict, client and handshake bucket") {
-    Admission admission(limits(0, 1, 1, 2));
+    Admission admission(limits(0, 2, 1, 2));
     Ticket first = admission.arrive(ip("192.0.2.1"), 0);
+    Ticket second = admission.arrive(ip("192.0.2.1"), 0);
     Ticket over = admission.arrive(ip("192.0.2.1"), 0);
-    Ticket moved(std::move(over));
-    CHECK(moved.verdict() == Verdict::address_full);
+    Ticket moved_over(std::move(over));
+    CHECK(moved_over.verdict() == Verdict::address_full);
+    Ticket moved(std::move(second));
+    CHECK(moved.verdict() == Verdict::admitted);
+    CHECK(moved.client() == ip("192.0.2.1"));
+    CHECK(admission.open() == 2);
     CHECK_FALSE(moved.take_handshake(0));
     CHECK_FALSE(first.take_handshake(0));
     CHECK(moved.take_handshake(0) == 1);  // one bucket for the address
@@ -257,7 +262,7 @@ TEST_CASE("forwarded_for counts the connection under the forwarded client") {
     CHECK(p1.verdict() == Verdict::admitted);
     p2.forwarded_for(client);
     CHECK(p2.verdict() == Verdict::address_full);
-    CHECK(admission.open() == 3);
+    CHECK(admission.open() == 2);  // p2, now over the client's limit, is not counted
     // The proxy has no connection of its own left.
     Ticket p4 = admission.arrive(proxy, 0);
     Ticket p5 = admission.arrive(proxy, 0);
@@ -282,7 +287,7 @@ TEST_CASE("forwarded_for the same address changes nothing") {
     CHECK_FALSE(t2.forwarded());
     t1.forwarded_for(ip("192.0.2.1"));
     CHECK(t1.verdict() == Verdict::admitted);
-    CHECK(admission.open() == 2);
+    CHECK(admission.open() == 1);
 }
 
 TEST_CASE("forwarded_for keeps server_full") {
@@ -292,7 +297,7 @@ TEST_CASE("forwarded_for keeps server_full") {
     REQUIRE(t2.verdict() == Verdict::server_full);
     t2.forwarded_for(ip("203.0.113.9"));
     CHECK(t2.verdict() == Verdict::server_full);
-    CHECK(admission.open() == 2);
+    CHECK(admission.open() == 1);
 }
 
 TEST_CASE("forwarded_for to an exempt address leaves the limits") {
