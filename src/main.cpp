@@ -26,7 +26,6 @@
 #include "ops/log.h"
 #include "net/event_loop.h"
 #include "net/listener.h"
-#include "net/reload_signal.h"
 #include "net/signals.h"
 #include "server/server.h"
 #include "server/workers.h"
@@ -356,8 +355,9 @@ int serve(const Options& options) {
     try {
         wirechat::net::EventLoop loop(options.batch_io, options.ring_receives);
         wirechat::server::Server server(loop, options);
-        wirechat::net::ShutdownSignals signals(loop, [&] { server.shut_down(); });
-        wirechat::net::ReloadSignal reload(loop, [&] { server.reload(); });
+        wirechat::net::ignore_sigpipe();
+        wirechat::net::SignalEvents shutdown(loop, {SIGINT, SIGTERM}, [&] { server.shut_down(); });
+        wirechat::net::SignalEvents reload(loop, {SIGHUP}, [&] { server.reload(); });
         std::printf("listening on %s://%s:%u\n", options.tls_cert.empty() ? "http" : "https", options.host.c_str(),
                     unsigned(server.port()));
         std::fflush(stdout);

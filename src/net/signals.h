@@ -1,21 +1,24 @@
-// Turns SIGINT and SIGTERM into an event-loop event (signalfd), so shutdown
-// runs on the loop like everything else instead of in a signal handler.
-// Also ignores SIGPIPE: a write to a closed socket must be an EPIPE error we
-// handle, not the death of the process.
+// Turns signals into event-loop events (signalfd): what they ask (shut down,
+// for SIGINT and SIGTERM; read your files again, for SIGHUP) runs on the
+// loop like everything else, between two ticks, never inside a signal
+// handler. Several arrivals before the loop looked are one event: the work
+// they ask for is the same, done once, as things are now.
 #pragma once
 
+#include <csignal>
 #include <functional>
+#include <initializer_list>
 
 #include "net/event_loop.h"
 
 namespace wirechat::net {
 
-class ShutdownSignals final : private IoHandler {
+class SignalEvents final : private IoHandler {
 public:
-    ShutdownSignals(EventLoop& loop, std::function<void()> on_signal);
-    ~ShutdownSignals();
-    ShutdownSignals(const ShutdownSignals&) = delete;
-    ShutdownSignals& operator=(const ShutdownSignals&) = delete;
+    SignalEvents(EventLoop& loop, std::initializer_list<int> signals, std::function<void()> on_signal);
+    ~SignalEvents();
+    SignalEvents(const SignalEvents&) = delete;
+    SignalEvents& operator=(const SignalEvents&) = delete;
 
 private:
     void on_io(std::uint32_t events) override;
@@ -23,5 +26,9 @@ private:
     std::function<void()> on_signal_;
     int fd_;
 };
+
+// A write to a closed socket must be an EPIPE error we handle, not the
+// death of the process: SIGPIPE is ignored.
+void ignore_sigpipe();
 
 }  // namespace wirechat::net
