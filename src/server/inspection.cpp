@@ -144,6 +144,11 @@ void InspectService::opened(WsSession& session, const http::Request& request, st
     found->second->attach(session);
 }
 
+void InspectService::detach_all() {
+    for (auto& [inspector, inspection] : by_inspector_) inspection->detach(*inspector);
+    by_inspector_.clear();
+}
+
 void InspectService::closed(WsSession& session) {
     const auto found = by_inspector_.find(&session);
     if (found == by_inspector_.end()) return;

@@ -96,6 +96,8 @@ public:
     std::unique_ptr<Inspection> open(const access::IpAddress& client);
     // The Inspection is going (its connection closed): its token is dead.
     void forget(Inspection& inspection);
+    // The server is being destroyed: no inspection may reach an inspector.
+    void detach_all();
 
     void opened(WsSession& session, const http::Request& request, std::string_view inspect_token) override;
     void message(WsSession& session, ws::Opcode op, std::span<const std::uint8_t> payload) override {}

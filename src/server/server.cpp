@@ -63,6 +63,9 @@ Server::Server(net::EventLoop& loop, Options options)
 Server::~Server() {
     loop_.observe_ticks(nullptr);
     loop_.timers().cancel(grace_timer_);
+    // Connections still open are deleted without being closed (no on_close):
+    // an inspected one must not reach for its inspector, which may go first.
+    inspect_.detach_all();
     while (net::Connection* c = connections_.front()) {
         connections_.erase(*c);
         delete c;  // owned: see connections_

@@ -179,3 +179,13 @@ TEST_CASE("a flooded connection whose inspector does not read: bounded memory, t
     CHECK(skipped > 0);
     CHECK(events + skipped >= 2 * pings);
 }
+
+TEST_CASE("a server stopping with an inspected connection and its inspector still open exits cleanly") {
+    ServerProcess server;
+    WsClient chat(server.port(), "/?inspect=1");
+    const std::string token = inspect_token(chat);
+    WsClient inspector(server.port(), "/inspect?token=" + token);
+    // Neither client answers the server's 1001: the grace period (5 s) runs
+    // out and the server deletes both connections as they are.
+    CHECK(server.terminate(10'000) == 0);
+}
