@@ -166,7 +166,11 @@ TEST_CASE("a flooded connection whose inspector does not read: bounded memory, t
     for (int i = 0; i < pings; ++i) REQUIRE(chat.receive_pong(5000));
     const long grown_kib = server.rss_kib() - rss_before;
     INFO("the server grew by " << grown_kib << " KiB");
+#ifndef WIRECHAT_SANITIZED
+    // (ASan keeps freed memory in quarantine, hundreds of MB: its RSS says
+    // nothing about what the server holds. The Release run checks it.)
     CHECK(grown_kib < 16 * 1024);
+#endif
     // Reading at last: what it was sent, and word of what it missed.
     std::uint64_t skipped = 0;
     std::uint64_t events = 0;
