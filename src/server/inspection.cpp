@@ -92,15 +92,9 @@ void Inspection::request(const http::Request& request) {
 void Inspection::accept(std::string_view key) { emit(trace::events::accept(now(), trace::accept_steps(key))); }
 
 void Inspection::follow(trace::FrameTap& tap, trace::Direction direction, std::span<const std::uint8_t> bytes) {
-    while (!bytes.empty() && !tap.lost()) {
-        bytes = bytes.subspan(tap.feed(bytes));
-        if (tap.lost()) {
-            note("a frame length has its top bit set: the rest of this direction cannot be followed");
-        } else if (tap.ready()) {
-            emit(trace::events::frame(now(), direction, tap.frame(), tap.payload_seen()));
-            tap.next();
-        }
-    }
+    tap.follow(
+        bytes, [&](const trace::FrameTap& done) { emit(trace::events::frame(now(), direction, done.frame(), done.payload_seen())); },
+        [&] { note("a frame length has its top bit set: the rest of this direction cannot be followed"); });
 }
 
 void Inspection::message(trace::Direction direction, std::size_t size) {
@@ -113,7 +107,7 @@ void Inspection::websocket_closed(std::uint16_t code, std::string_view reason, b
 
 void Inspection::closed(std::string_view how) {
     for (auto [tap, direction] : {std::pair{&received_, trace::Direction::received}, std::pair{&sent_, trace::Direction::sent}})
-        if (tap->in_frame() && !tap->ready())
+        if (tap->cut_short())
             emit(trace::events::frame(now(), direction, tap->frame(), tap->payload_seen()));
     emit(trace::events::end(now(), how));
 }

@@ -29,16 +29,30 @@ public:
     bool ready() const { return ready_; }
     void next();
 
+    // Feeds all of `bytes`: on_frame(*this) for each frame completed (the
+    // tap then moves on to the next), on_lost() once if the stream cannot be
+    // followed any further (the header announced a length with its top bit
+    // set; every later byte is ignored). What --trace and an inspector both
+    // do with every read and write.
+    template <class OnFrame, class OnLost>
+    void follow(std::span<const std::uint8_t> bytes, OnFrame on_frame, OnLost on_lost) {
+        while (!bytes.empty() && !lost_) {
+            bytes = bytes.subspan(feed(bytes));
+            if (lost_) {
+                on_lost();
+            } else if (ready_) {
+                on_frame(*this);
+                next();
+            }
+        }
+    }
+    // The connection ended in the middle of this frame.
+    bool cut_short() const { return in_payload_ && !ready_; }
+
     // The current frame (complete when ready(); otherwise what has arrived).
     FrameFacts frame() const;
-    // Payload bytes seen of the current frame, and whether a header has been
-    // read: a frame cut short by the end of the connection has
-    // in_frame() && !ready().
+    // Payload bytes seen of the current frame.
     std::uint64_t payload_seen() const { return payload_seen_; }
-    bool in_frame() const { return in_payload_; }
-    // The header announced a length with its top bit set: the stream cannot
-    // be followed any further, and every later byte is ignored.
-    bool lost() const { return lost_; }
 
 private:
     ws::FrameParser parser_;

@@ -70,16 +70,12 @@ void Tracer::request(const http::Request& request) { head(Direction::received, r
 void Tracer::accept(std::string_view key) { emit_note(yellow, describe_accept(accept_steps(key))); }
 
 void Tracer::follow(FrameTap& tap, Direction direction, std::span<const std::uint8_t> bytes) {
-    while (!bytes.empty() && !tap.lost()) {
-        bytes = bytes.subspan(tap.feed(bytes));
-        if (tap.lost()) {
+    tap.follow(
+        bytes, [&](const FrameTap& done) { print_frame(done, direction, {}); },
+        [&] {
             emit(direction, colour_of(direction),
                  "frame length has its top bit set: the rest of this stream cannot be followed");
-        } else if (tap.ready()) {
-            print_frame(tap, direction, {});
-            tap.next();
-        }
-    }
+        });
 }
 
 void Tracer::print_frame(const FrameTap& tap, Direction direction, std::string_view suffix) {
@@ -111,7 +107,7 @@ void Tracer::websocket_closed(std::uint16_t code, std::string_view reason, bool 
 
 void Tracer::closed(std::string_view how) {
     for (auto [tap, direction] : {std::pair{&received_, Direction::received}, std::pair{&sent_, Direction::sent}}) {
-        if (tap->in_frame() && !tap->ready())
+        if (tap->cut_short())
             print_frame(*tap, direction,
                         " [cut short: " + std::to_string(tap->payload_seen()) + " of " +
                             std::to_string(tap->frame().header.length) + " payload bytes arrived]");
