@@ -61,6 +61,9 @@ public:
     virtual void on_secured(const tls::HandshakeSummary&) {}
     // The server is shutting down: finish what is in flight, then close.
     virtual void wind_down();
+    // Called by the owner every little while (see Server's sweep) with the
+    // loop's time: for timeouts too coarse to need a timer of their own.
+    virtual void on_sweep(std::int64_t /*now_ms*/) {}
     // The connection is closing for good: release what refers to it (timers,
     // registrations). No more calls follow.
     virtual void on_close() {}

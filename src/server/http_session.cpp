@@ -300,18 +300,18 @@ bool HttpSession::upgrade(const http::Request& request) {
         refuse_upgrade(Refusal::origin, 403, "pages of this origin may not open WebSockets here");
         return false;
     }
-    if (const WsService::Refusal refusal = route->service.admit(request); refusal.status != 0) {
+    if (const WsService::Refusal refusal = route->context.service.admit(request); refusal.status != 0) {
         const Refusal why = refusal.status == 503   ? Refusal::unavailable
                             : refusal.status == 401 ? Refusal::unauthorized
                                                     : Refusal::bad_query;
         refuse_upgrade(why, refusal.status, refusal.reason, refusal.headers);
         return false;
     }
-    ++server_.metrics().handshakes_accepted[std::size_t(route->endpoint)];
+    ++server_.metrics().handshakes_accepted[std::size_t(route->context.kind)];
     // A chat connection that asks to be inspectable is watched from here on,
     // its upgrade request included (server/inspection.h).
     std::string inspect_token;
-    if (route->endpoint == Endpoint::chat && server_.options().inspect && asks_to_be_inspected(request)) {
+    if (route->context.kind == Endpoint::chat && server_.options().inspect && asks_to_be_inspected(request)) {
         std::unique_ptr<Inspection> inspection = server_.inspect().open(ticket_.client());
         if (!tls_line_.empty()) inspection->note(tls_line_);
         inspection->request(request);
@@ -327,10 +327,9 @@ bool HttpSession::upgrade(const http::Request& request) {
     send_response(out);
     connection_.loop().timers().cancel(timer_);
     // From here on this session is only waiting to be destroyed.
-    connection_.set_handler(std::make_unique<WsSession>(connection_, route->service, server_.options(),
-                                                        server_.metrics(), route->endpoint, request,
-                                                        std::move(ticket_), server_.compression(decision.deflate),
-                                                        std::move(watcher_), inspect_token));
+    connection_.set_handler(std::make_unique<WsSession>(connection_, route->context, request, std::move(ticket_),
+                                                        server_.compression(decision.deflate), std::move(watcher_),
+                                                        inspect_token));
     return true;
 }
 

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <algorithm>
+
 #include "app/memory_engine.h"
 #include "net/peer_name.h"
 #include "ops/log.h"
@@ -52,6 +54,12 @@ Server::Server(net::EventLoop& loop, Options options)
       tls_(tls_context(options_)),
       listener_(loop, options_.host, options_.port, options_.share_port,
                 [this](int fd, const sockaddr_storage& peer) { accept(fd, peer, false); }) {
+    // A timeout is acted on at most a quarter of the shortest one late, and
+    // at most a second: by default every second, for 30 s of keepalive,
+    // 10 s to answer a ping and 5 s to answer a close.
+    sweep_ms_ = std::clamp(
+        std::min({options_.ping_interval_ms, options_.pong_timeout_ms, options_.close_timeout_ms}) / 4, 10, 1000);
+    loop_.timers().arm(sweep_timer_, loop_.now_ms() + sweep_ms_);
     if (options_.admin) {
         admin_listener_ = std::make_unique<net::Listener>(
             loop, options_.admin->host, options_.admin->port, false,
@@ -63,6 +71,7 @@ Server::Server(net::EventLoop& loop, Options options)
 Server::~Server() {
     loop_.observe_ticks(nullptr);
     loop_.timers().cancel(grace_timer_);
+    loop_.timers().cancel(sweep_timer_);
     // Connections still open are deleted without being closed (no on_close):
     // an inspected one must not reach for its inspector, which may go first.
     inspect_.detach_all();
@@ -82,9 +91,9 @@ std::optional<ws::EndpointCompression> Server::compression(const std::optional<w
 }
 
 std::optional<Server::WsRoute> Server::websocket_route(std::string_view path) {
-    if (path == "/") return WsRoute{chat_, chat_handshake_, Endpoint::chat};
-    if (path == "/echo") return WsRoute{echo_, echo_handshake_, Endpoint::echo};
-    if (path == "/inspect" && options_.inspect) return WsRoute{inspect_, inspect_handshake_, Endpoint::inspect};
+    if (path == "/") return WsRoute{chat_context_, chat_handshake_};
+    if (path == "/echo") return WsRoute{echo_context_, echo_handshake_};
+    if (path == "/inspect" && options_.inspect) return WsRoute{inspect_context_, inspect_handshake_};
     return std::nullopt;
 }
 
@@ -155,6 +164,20 @@ void Server::stop_if_idle() {
     if (!connections_.empty() || engine_stopping_) return;
     engine_stopping_ = true;
     chat_.shut_down([this] { loop_.stop(); });
+}
+
+// Ask every connection whether a timeout has passed. One walk over all of
+// them a few times per timeout, like Redis's clientsCron() or uWebSockets'
+// timeout sweep, costs less than a timer per connection: nothing per idle
+// connection, and nothing per message (a timer would have to be moved).
+void Server::sweep() {
+    const std::int64_t now = loop_.now_ms();
+    for (net::Connection* c = connections_.front(); c;) {
+        net::Connection* next = connections_.next(*c);  // c may close and leave the list
+        if (!c->closing()) c->handler().on_sweep(now);
+        c = next;
+    }
+    loop_.timers().arm(sweep_timer_, now + sweep_ms_);
 }
 
 }  // namespace wirechat::server

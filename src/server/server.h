@@ -20,6 +20,7 @@
 #include "server/inspection.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/ws_session.h"
 #include "tls/server_context.h"
 #include "trace/sink.h"
 #include "trace/tracer.h"
@@ -52,9 +53,8 @@ public:
 
     // A WebSocket endpoint: what speaks there and how it is negotiated.
     struct WsRoute {
-        WsService& service;
+        const WsEndpointContext& context;
         const ws::HandshakeOptions& handshake;
-        Endpoint endpoint;
     };
     // The WebSocket endpoint at `path`, if there is one.
     std::optional<WsRoute> websocket_route(std::string_view path);
@@ -87,6 +87,7 @@ private:
     std::unique_ptr<trace::Watcher> make_tracer(int fd);
     void connection_closed(net::Connection& connection) override;
     void stop_if_idle();
+    void sweep();
 
     net::EventLoop& loop_;
     Options options_;
@@ -101,6 +102,9 @@ private:
     EchoService echo_;
     InspectService inspect_;
     ws::HandshakeOptions inspect_handshake_;
+    WsEndpointContext chat_context_{chat_, options_, metrics_, Endpoint::chat};
+    WsEndpointContext echo_context_{echo_, options_, metrics_, Endpoint::echo};
+    WsEndpointContext inspect_context_{inspect_, options_, metrics_, Endpoint::inspect};
     // Owned: each is deleted (via dispose_later) once it has closed, or by
     // ~Server. A list threaded through the connections costs no allocation.
     net::IntrusiveList<net::Connection> connections_;
@@ -108,6 +112,10 @@ private:
     net::Listener listener_;
     std::unique_ptr<net::Listener> admin_listener_;  // --admin
     net::Timer grace_timer_{[this] { loop_.stop(); }};
+    // Every sweep_ms_, every open connection's on_sweep(): the WebSockets'
+    // keepalive and close timeouts, at a fraction of the shortest of them.
+    net::Timer sweep_timer_{[this] { sweep(); }};
+    int sweep_ms_ = 1000;
     bool shutting_down_ = false;
     bool engine_stopping_ = false;
     trace::FileSink trace_sink_{stderr};

@@ -4,37 +4,30 @@
 
 namespace wirechat::server {
 
-WsSession::WsSession(net::Connection& connection, WsService& service, const Options& options,
-                     ServerMetrics& metrics, Endpoint endpoint, const http::Request& request,
+WsSession::WsSession(net::Connection& connection, const WsEndpointContext& context, const http::Request& request,
                      access::Admission::Ticket ticket, std::optional<ws::EndpointCompression> compression,
                      std::unique_ptr<trace::Watcher> watcher, std::string_view inspect_token)
     : ProtocolHandler(connection),
-      service_(service),
-      options_(options),
-      metrics_(metrics),
-      endpoint_kind_(endpoint),
+      context_(context),
       ticket_(std::move(ticket)),
       watcher_(std::move(watcher)),
-      endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = options.max_message}, *this, *this,
+      endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = context.options.max_message}, *this, *this,
                 compression),
-      last_heard_ms_(connection.loop().now_ms()) {
-    // One timer serves both purposes. For keepalive it is not re-armed on
-    // every message (that would be a heap operation per frame): when it
-    // fires it looks at when the peer was last heard and sleeps again.
-    connection_.loop().timers().arm(timer_, last_heard_ms_ + options_.ping_interval_ms);
-    ++metrics_.websockets_open[std::size_t(endpoint_kind_)];
-    service_.opened(*this, request, inspect_token);
+      quiet_since_ms_(connection.loop().now_ms()) {
+    ++context_.metrics.websockets_open[std::size_t(context_.kind)];
+    context_.service.opened(*this, request, inspect_token);
 }
 
-WsSession::~WsSession() {
-    connection_.loop().timers().cancel(timer_);
-    --metrics_.websockets_open[std::size_t(endpoint_kind_)];
-}
+WsSession::~WsSession() { --context_.metrics.websockets_open[std::size_t(context_.kind)]; }
 
 std::size_t WsSession::on_data(std::span<std::uint8_t> bytes) {
     traffic().bytes_received += bytes.size();
-    last_heard_ms_ = connection_.loop().now_ms();
-    ping_outstanding_ = false;
+    // Once our close is out, what the peer sends does not extend its time
+    // to answer it.
+    if (endpoint_.can_send()) {
+        quiet_since_ms_ = connection_.loop().now_ms();
+        ping_outstanding_ = false;
+    }
     if (watcher_) watcher_->received(bytes);  // before feed(), which unmasks in place
     endpoint_.feed(bytes);
     return bytes.size();
@@ -43,7 +36,7 @@ std::size_t WsSession::on_data(std::span<std::uint8_t> bytes) {
 void WsSession::on_message(ws::Opcode op, std::span<const std::uint8_t> payload) {
     ++traffic().messages_received;
     if (watcher_ && compressor()) watcher_->message(trace::Direction::received, payload.size());
-    service_.message(*this, op, payload);
+    context_.service.message(*this, op, payload);
 }
 
 void WsSession::send_framed(const net::SharedBytes& frame, std::size_t message_size) {
@@ -51,7 +44,7 @@ void WsSession::send_framed(const net::SharedBytes& frame, std::size_t message_s
     ServerMetrics::Traffic& counts = traffic();
     ++counts.messages_sent;
     counts.bytes_sent += frame->size();
-    ++metrics_.frames_sent[std::size_t(ws::Opcode::text)];
+    ++context_.metrics.frames_sent[std::size_t(ws::Opcode::text)];
     if (watcher_) {
         if (compressor()) watcher_->message(trace::Direction::sent, message_size);
         watcher_->sent({reinterpret_cast<const std::uint8_t*>(frame->data()), frame->size()});
@@ -63,7 +56,7 @@ void WsSession::close(std::uint16_t code, std::string_view reason) {
     if (!endpoint_.can_send()) return;
     we_closed_ = true;
     endpoint_.close(code, reason);
-    connection_.loop().timers().arm(timer_, connection_.loop().now_ms() + options_.close_timeout_ms);
+    quiet_since_ms_ = connection_.loop().now_ms();
 }
 
 // The WebSocket is over (closing handshake done, or failed with a close code
@@ -75,7 +68,7 @@ void WsSession::on_closed(std::uint16_t code, std::string_view reason, bool clea
     if (!clean) {
         ops::log(ops::Level::warn, "websocket_error",
                  {{"peer", ticket_.forwarded() ? access::to_string(ticket_.client()) : connection_.peer_name()},
-                  {"endpoint", endpoint_name(endpoint_kind_)},
+                  {"endpoint", endpoint_name(context_.kind)},
                   {"code", unsigned(code)}, {"reason", reason}});
     }
     finish();
@@ -84,13 +77,13 @@ void WsSession::on_closed(std::uint16_t code, std::string_view reason, bool clea
 void WsSession::count_close(std::uint16_t code, bool by_server) {
     if (close_counted_) return;
     close_counted_ = true;
-    ++metrics_.closes[{code, by_server}];
+    ++context_.metrics.closes[{code, by_server}];
 }
 
-// The WebSocket is done: no more pings or close waits (the connection's own
-// timer bounds the flush and linger), and the service forgets the session.
+// The WebSocket is done: no more pings or close waits (the connection is
+// closing, which the sweep passes over; its own timer bounds the flush and
+// linger), and the service forgets the session.
 void WsSession::finish() {
-    connection_.loop().timers().cancel(timer_);
     tell_service_closed();
     connection_.close_after_flush();
 }
@@ -105,7 +98,6 @@ void WsSession::on_peer_closed() {
 void WsSession::wind_down() { close(1001, "server shutting down"); }
 
 void WsSession::on_close() {
-    connection_.loop().timers().cancel(timer_);
     count_close(ws::close_code::abnormal, false);  // gone without a word (a reset, say)
     if (watcher_) watcher_->closed("closed");
     tell_service_closed();
@@ -114,29 +106,28 @@ void WsSession::on_close() {
 void WsSession::tell_service_closed() {
     if (service_told_) return;
     service_told_ = true;
-    service_.closed(*this);
+    context_.service.closed(*this);
 }
 
-void WsSession::on_timer() {
-    std::int64_t now = connection_.loop().now_ms();
-    if (endpoint_.state() != ws::Endpoint::State::open) {
+void WsSession::on_sweep(std::int64_t now_ms) {
+    const Options& options = context_.options;
+    const std::int64_t quiet_ms = now_ms - quiet_since_ms_;
+    if (!endpoint_.can_send()) {
+        if (quiet_ms < options.close_timeout_ms) return;
         count_close(ws::close_code::abnormal, true);
         connection_.abort();  // our close went unanswered
         return;
     }
     if (ping_outstanding_) {
+        if (quiet_ms < options.pong_timeout_ms) return;
         count_close(ws::close_code::abnormal, true);
         connection_.abort();  // silent through a whole ping: the peer is gone
         return;
     }
-    std::int64_t quiet_until = last_heard_ms_ + options_.ping_interval_ms;
-    if (now < quiet_until) {
-        connection_.loop().timers().arm(timer_, quiet_until);
-        return;
-    }
+    if (quiet_ms < options.ping_interval_ms) return;
     endpoint_.ping();
     ping_outstanding_ = true;
-    connection_.loop().timers().arm(timer_, now + options_.pong_timeout_ms);
+    quiet_since_ms_ = now_ms;
 }
 
 }  // namespace wirechat::server

@@ -1,8 +1,11 @@
 // A connection after its 101: bytes go to a server-role ws::Endpoint, whole
 // messages go to a WsService, and the endpoint's output goes to the socket.
 //
-// Also the WebSocket timers: keepalive pings for silent peers, and the wait
-// for the peer's close after we sent ours.
+// Also the WebSocket's timeouts: keepalive pings for silent peers, and the
+// wait for the peer's close after we sent ours. They need no timer of their
+// own: the server sweeps its connections a few times per timeout
+// (on_sweep()), which costs an idle session 8 bytes where a timer in the
+// loop's heap cost 45.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +23,15 @@
 
 namespace wirechat::server {
 
+// What every session of one endpoint shares. The server keeps one per
+// endpoint, so that a session holds one reference instead of four.
+struct WsEndpointContext {
+    WsService& service;
+    const Options& options;
+    ServerMetrics& metrics;
+    Endpoint kind;
+};
+
 // Pooled: every open WebSocket keeps one, so it comes from a BlockPool
 // (see net/block_pool.h).
 class WsSession final : public net::ProtocolHandler,
@@ -31,11 +43,9 @@ public:
     // all. `watcher` (null unless --trace, or the connection is
     // inspectable: then `inspect_token` says with what) sees every byte
     // read and written.
-    // `request`: the upgrade request, handed to the service. `endpoint`
-    // says which one it is, for the metrics. `ticket`: the connection as
+    // `request`: the upgrade request, handed to the service. `ticket`: the connection as
     // the admission limits count it, for as long as it is open.
-    WsSession(net::Connection& connection, WsService& service, const Options& options,
-              ServerMetrics& metrics, Endpoint endpoint, const http::Request& request,
+    WsSession(net::Connection& connection, const WsEndpointContext& context, const http::Request& request,
               access::Admission::Ticket ticket, std::optional<ws::EndpointCompression> compression = std::nullopt,
               std::unique_ptr<trace::Watcher> watcher = nullptr, std::string_view inspect_token = {});
     ~WsSession() override;
@@ -72,39 +82,37 @@ public:
     std::size_t on_data(std::span<std::uint8_t> bytes) override;
     void on_peer_closed() override;
     void wind_down() override;
+    void on_sweep(std::int64_t now_ms) override;
     void on_close() override;
 
 private:
     // ws::EndpointHandler
     void on_message(ws::Opcode op, std::span<const std::uint8_t> payload) override;
     void on_closed(std::uint16_t code, std::string_view reason, bool clean) override;
-    void on_frame_received(ws::Opcode op) override { ++metrics_.frames_received[std::size_t(op) & 15]; }
-    void on_frame_sent(ws::Opcode op) override { ++metrics_.frames_sent[std::size_t(op) & 15]; }
+    void on_frame_received(ws::Opcode op) override { ++context_.metrics.frames_received[std::size_t(op) & 15]; }
+    void on_frame_sent(ws::Opcode op) override { ++context_.metrics.frames_sent[std::size_t(op) & 15]; }
     // ws::ByteSink
     void write(std::span<const std::uint8_t> bytes) override {
         if (watcher_) watcher_->sent(bytes);
         traffic().bytes_sent += bytes.size();
         connection_.send(bytes);
     }
-    ServerMetrics::Traffic& traffic() { return metrics_.traffic[std::size_t(endpoint_kind_)]; }
+    ServerMetrics::Traffic& traffic() { return context_.metrics.traffic[std::size_t(context_.kind)]; }
     // The WebSocket ended: counted once, by code and by who closed.
     void count_close(std::uint16_t code, bool by_server);
 
-    void on_timer();
     void finish();
     void tell_service_closed();
 
-    WsService& service_;
-    const Options& options_;
-    ServerMetrics& metrics_;
-    Endpoint endpoint_kind_;
+    const WsEndpointContext& context_;
     access::Admission::Ticket ticket_;
     bool we_closed_ = false;      // our close frame went first
     bool close_counted_ = false;
     std::unique_ptr<trace::Watcher> watcher_;
     ws::Endpoint endpoint_;
-    net::Timer timer_{[this] { on_timer(); }};
-    std::int64_t last_heard_ms_;
+    // Since when the peer has been silent, or since our ping or our close
+    // went out, whichever came last: what on_sweep() measures from.
+    std::int64_t quiet_since_ms_;
     bool ping_outstanding_ = false;
     bool service_told_ = false;
 };
