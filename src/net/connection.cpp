@@ -41,6 +41,16 @@ constexpr std::size_t min_borrowed = 2048;
 // them all; a large message is cheaper read straight into the loop's read
 // buffer and answered while still in the cache.
 constexpr std::size_t large_read = 2048;
+// Past this much unsent output, stop reading from the peer until it drains
+// below low_water: a client that does not read its responses cannot make us
+// buffer without bound.
+constexpr std::size_t high_water = 1024 * 1024;
+constexpr std::size_t low_water = 256 * 1024;
+// close_after_flush(): how long queued output may take to leave (a peer that
+// stops reading must not hold the connection forever), then how long to wait
+// for the peer's EOF after our last byte.
+constexpr int flush_timeout_ms = 10'000;
+constexpr int linger_ms = 2000;
 // The two interests a connection has in epoll: reading and writing, or,
 // while the ring receives for it, only room to write.
 constexpr std::uint32_t reads_and_writes = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -57,8 +67,7 @@ bool inside(std::span<const std::uint8_t> whole, std::span<const std::uint8_t> p
 void ProtocolHandler::on_peer_closed() { connection_.close_after_flush(); }
 void ProtocolHandler::wind_down() { connection_.close_after_flush(); }
 
-Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits)
-    : loop_(loop), owner_(owner), limits_(limits), output_(loop.tick_output()), fd_(fd) {
+Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner) : loop_(loop), owner_(owner), fd_(fd) {
     // We already batch output into one writev per tick; Nagle's algorithm
     // would only delay the last segment of every response.
     int one = 1;
@@ -268,7 +277,7 @@ void Connection::resume_input() {
 
 void Connection::send(std::string_view bytes) {
     if (closing() || bytes.empty()) return;
-    output_.append(bytes);
+    output_.append(loop_.tick_output(), bytes);
     schedule_flush();
 }
 
@@ -286,7 +295,9 @@ void Connection::send(std::span<const std::uint8_t> bytes) {
 
 void Connection::send_shared(SharedBytes bytes) {
     if (closing()) return;
-    output_.append_shared(std::move(bytes));
+    if (!bytes || bytes->empty()) return;
+    const auto [begin, end] = loop_.in_tick_output(bytes);
+    output_.append_scratch(begin, end);
     schedule_flush();
 }
 
@@ -311,7 +322,7 @@ void Connection::write_now() {
 }
 
 void Connection::schedule_flush() {
-    if (pending_output() > limits_.high_water) paused_by_output_ = true;
+    if (pending_output() > high_water) paused_by_output_ = true;
     loop_.run_before_sleep(*this);
 }
 
@@ -325,8 +336,8 @@ void Connection::flush() {
 
 // What the kernel did not take must outlive this tick's scratch.
 void Connection::settle() {
-    output_.settle();
-    if (tls_) tls_->wire.settle();
+    output_.settle(loop_.tick_output());
+    if (tls_) tls_->wire.settle(loop_.tick_output());
 }
 
 // Returns true once the queue is empty. An error other than a full socket
@@ -335,7 +346,7 @@ bool Connection::write_queue(bool may_close) {
     OutputQueue& queue = wire();
     while (!queue.empty()) {
         iovec iov[max_iov];
-        int count = queue.gather(iov, max_iov);
+        int count = queue.gather(loop_.tick_output(), iov, max_iov);
         ssize_t n = ::writev(fd_, iov, count);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -349,7 +360,7 @@ bool Connection::write_queue(bool may_close) {
 
 void Connection::wrote(std::size_t n) {
     wire().consume(n);
-    if (paused_by_output_ && pending_output() <= limits_.low_water) {
+    if (paused_by_output_ && pending_output() <= low_water) {
         paused_by_output_ = false;
         loop_.run_soon(*this);
     }
@@ -411,7 +422,7 @@ void Connection::after_drain() {
         finish();
         return;
     }
-    loop_.timers().arm(seldom().close_timer, loop_.now_ms() + limits_.linger_ms);
+    loop_.timers().arm(seldom().close_timer, loop_.now_ms() + linger_ms);
     read_some();  // discard whatever is already waiting, maybe find the EOF
 }
 
@@ -460,7 +471,7 @@ void Connection::seal() {
     std::size_t gathered = 0;
     while (!output_.empty()) {
         iovec iov[max_iov];
-        const int count = output_.gather(iov, max_iov);
+        const int count = output_.gather(loop_.tick_output(), iov, max_iov);
         std::size_t sealed = 0;
         for (int i = 0; i < count; ++i) {
             const std::span piece(static_cast<const std::uint8_t*>(iov[i].iov_base), iov[i].iov_len);
@@ -489,7 +500,7 @@ void Connection::take_sealed() {
     tls::Session& session = *tls_->session;
     const std::string_view sealed = session.output();
     if (sealed.empty()) return;
-    tls_->wire.append(sealed);
+    tls_->wire.append(loop_.tick_output(), sealed);
     session.clear_output();
 }
 
@@ -504,7 +515,7 @@ void Connection::handshake_finished() {
 void Connection::tls_failed() {
     const tls::Session& session = *tls_->session;
     if (session.failure() == tls::Session::Failure::plain_http) {
-        tls_->wire.append(tls::plain_http_answer);
+        tls_->wire.append(loop_.tick_output(), tls::plain_http_answer);
     }
     if (ops::logging(ops::Level::debug)) {
         ops::log(ops::Level::debug, "tls_refused",
@@ -567,7 +578,7 @@ void Connection::close_after_flush() {
     if (closing_ || closed_) return;
     closing_ = true;
     Seldom& closing = seldom();
-    loop_.timers().arm(closing.close_timer, loop_.now_ms() + limits_.flush_timeout_ms);
+    loop_.timers().arm(closing.close_timer, loop_.now_ms() + flush_timeout_ms);
     paused_by_handler_ = paused_by_output_ = false;
     std::string().swap(closing.held_input);
     loop_.run_before_sleep(*this);  // flush() ends in after_drain(): shutdown, linger

@@ -82,28 +82,14 @@ protected:
     ~ConnectionOwner() = default;
 };
 
-struct ConnectionLimits {
-    // Past this much unsent output, stop reading from the peer until it drains
-    // below low_water: a client that does not read its responses cannot make
-    // us buffer without bound.
-    std::uint32_t high_water = 1024 * 1024;
-    std::uint32_t low_water = 256 * 1024;
-    // close_after_flush(): how long queued output may take to leave (a peer
-    // that stops reading must not hold the connection forever), then how
-    // long to wait for the peer's EOF after our last byte.
-    int flush_timeout_ms = 10'000;
-    int linger_ms = 2000;
-};
-
 // ListLinks: its owner may keep it in an IntrusiveList. Pooled: allocated
-// from a BlockPool (see block_pool.h for why).
+// from a BlockPool (see block_pool.h for why). Deferred: also Disposable.
 class Connection final : private BatchedSocket,  // an IoHandler
-                         private Deferred,
-                         public Disposable,
+                         public Deferred,
                          public ListLinks<Connection>,
                          public Pooled<Connection> {
 public:
-    Connection(EventLoop& loop, int fd, ConnectionOwner& owner, ConnectionLimits limits = {});
+    Connection(EventLoop& loop, int fd, ConnectionOwner& owner);
     ~Connection() override;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -177,7 +163,7 @@ private:
     // What a TLS connection has besides (see secure()).
     struct Tls {
         Tls(Connection& c, std::unique_ptr<tls::Session> s)
-            : session(std::move(s)), wire(c.loop_.tick_output()), handshake_timer([&c] { c.handshake_timed_out(); }) {}
+            : session(std::move(s)), handshake_timer([&c] { c.handshake_timed_out(); }) {}
         std::unique_ptr<tls::Session> session;
         // Ciphertext (or the answer to plain HTTP): what the socket is
         // written from. output_ holds the plaintext not encrypted yet.
@@ -220,13 +206,12 @@ private:
     // BatchedSocket: reads and writes through the loop's IoBatch.
     int batch_fd() const override { return fd_; }
     void batch_received(int result, std::span<std::uint8_t> bytes) override;
-    int batch_gather(iovec* iov, int max) override { return output_.gather(iov, max); }
+    int batch_gather(iovec* iov, int max) override { return wire().gather(loop_.tick_output(), iov, max); }
     void batch_written(int result) override;
     bool input_paused() const { return paused_by_handler_ || paused_by_output_; }
 
     EventLoop& loop_;
     ConnectionOwner& owner_;
-    ConnectionLimits limits_;
     std::unique_ptr<ProtocolHandler> handler_;
     OutputQueue output_;
     std::unique_ptr<Seldom> seldom_;

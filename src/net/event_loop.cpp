@@ -122,8 +122,18 @@ void EventLoop::end_tick() {
     } while (!before_sleep_.empty());
     // Every flush has run and settled what it could not write.
     tick_output_.clear();
+    in_tick_output_.reset();
     if (tick_output_.capacity() > kept_tick_output) std::string().swap(tick_output_);
     disposed_.clear();  // nothing of this tick refers to them any more
+}
+
+std::pair<std::size_t, std::size_t> EventLoop::in_tick_output(const SharedBytes& bytes) {
+    if (bytes != in_tick_output_) {
+        in_tick_output_ = bytes;
+        in_tick_output_begin_ = tick_output_.size();
+        tick_output_.append(*bytes);
+    }
+    return {in_tick_output_begin_, in_tick_output_begin_ + bytes->size()};
 }
 
 // Dispatch what the epoll set has, after sleeping at most `timeout` ms (a

@@ -18,8 +18,10 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "net/output_queue.h"
 #include "net/timer_heap.h"
 
 namespace wirechat::net {
@@ -43,14 +45,13 @@ public:
 
 // A piece of work queued at most once per list, however often it is asked
 // for. One object may be on both lists (a connection is: reading on, and
-// flushing); the loop says which list it runs from.
-class Deferred {
+// flushing); the loop says which list it runs from. It is Disposable too, so
+// that an object that is both (every connection) has one vtable pointer for
+// the two, not one each.
+class Deferred : public Disposable {
 public:
     enum class List : std::uint8_t { soon, before_sleep };
     virtual void run_deferred(List from) = 0;
-
-protected:
-    ~Deferred() = default;
 
 private:
     friend class EventLoop;
@@ -120,6 +121,9 @@ public:
     // connection holds no send buffer of its own either. Cleared at the end
     // of every tick; whatever must outlive it is settled by then.
     std::string& tick_output() { return tick_output_; }
+    // Bytes that many connections send alike this tick (a broadcast): where
+    // they are in the tick scratch, copied there once, on the first ask.
+    std::pair<std::size_t, std::size_t> in_tick_output(const SharedBytes& bytes);
 
     void run();   // until stop()
     void stop() { running_ = false; }
@@ -150,6 +154,10 @@ private:
     std::vector<std::uint8_t> read_buffer_;
     std::span<const std::uint8_t> input_in_delivery_;
     std::string tick_output_;
+    // What in_tick_output() copied last, and where; held (not just its
+    // address) so that no other bytes can take its place this tick.
+    SharedBytes in_tick_output_;
+    std::size_t in_tick_output_begin_ = 0;
     TickObserver* tick_observer_ = nullptr;
     std::int64_t woke_ns_ = 0;  // when the tick being run woke, if observed
 };
