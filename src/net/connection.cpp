@@ -64,10 +64,14 @@ bool inside(std::span<const std::uint8_t> whole, std::span<const std::uint8_t> p
 }
 }  // namespace
 
+// Every open connection has one: what it costs an idle WebSocket is
+// measured by bench/run.sh (idle), and this keeps it from growing unseen.
+static_assert(sizeof(Connection) <= 88, "a Connection grew: see the layout note at its members");
+
 void ProtocolHandler::on_peer_closed() { connection_.close_after_flush(); }
 void ProtocolHandler::wind_down() { connection_.close_after_flush(); }
 
-Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner) : loop_(loop), owner_(owner), fd_(fd) {
+Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner) : fd_(fd), loop_(loop), owner_(owner) {
     // We already batch output into one writev per tick; Nagle's algorithm
     // would only delay the last segment of every response.
     int one = 1;
@@ -81,7 +85,7 @@ Connection::~Connection() {
     if (!closed_) {
         loop_.forget(*this);
         if (seldom_) loop_.timers().cancel(seldom_->close_timer);
-        if (tls_) loop_.timers().cancel(tls_->handshake_timer);
+        if (tls()) loop_.timers().cancel(tls()->handshake_timer);
         close_socket();
     }
     if (seldom_ && seldom_->file_fd >= 0) ::close(seldom_->file_fd);
@@ -115,10 +119,10 @@ void Connection::set_handler(std::unique_ptr<ProtocolHandler> handler) {
 }
 
 void Connection::secure(std::unique_ptr<tls::Session> session, int handshake_timeout_ms) {
-    tls_ = std::make_unique<Tls>(*this, std::move(session));
-    loop_.timers().arm(tls_->handshake_timer, loop_.now_ms() + handshake_timeout_ms);
+    seldom().tls = std::make_unique<Tls>(*this, std::move(session));
+    loop_.timers().arm(tls()->handshake_timer, loop_.now_ms() + handshake_timeout_ms);
     // A session OpenSSL could not even make fails at once.
-    if (tls_->session->state() == tls::Session::State::failed) loop_.run_soon(*this);
+    if (tls()->session->state() == tls::Session::State::failed) loop_.run_soon(*this);
 }
 
 // ---- input -----------------------------------------------------------------
@@ -143,7 +147,7 @@ void Connection::on_io(std::uint32_t events) {
 void Connection::read_some() {
     if (seldom_ && !seldom_->held_input.empty() && !input_paused() && !closing_) deliver_held();
     // TLS: what the session still holds comes before what the socket has.
-    if (tls_ && tls_->session->holds_input() && !closed_ && !input_paused() && !closing_) open_sealed();
+    if (tls() && tls()->session->holds_input() && !closed_ && !input_paused() && !closing_) open_sealed();
     if (reads_in_ring_) {
         // Read on: the ring receives again (if it had stopped for a pause).
         if (!closed_ && !input_paused() && !peer_eof_) loop_.io_batch()->receive(*this);
@@ -176,7 +180,7 @@ bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
         // EOF, which arrived with the edge we are handling.
         if (n < buffer.size() && !eof_signalled_) readable_ = false;
         if (closing_) return true;  // while closing, input is read only to be discarded
-        if (tls_) {
+        if (tls()) {
             receive_sealed(buffer.first(n));
             return true;
         }
@@ -193,7 +197,7 @@ bool Connection::handle_read(ssize_t result, std::span<std::uint8_t> buffer) {
         readable_ = false;
         peer_eof_ = true;
         if (write_shut_) finish();            // the linger is over
-        else if (!closing_ && !(tls_ && tls_->peer_close_told)) handler_->on_peer_closed();
+        else if (!closing_ && !(tls() && tls()->peer_close_told)) handler_->on_peer_closed();
         return false;
     }
     if (result == -EINTR) return true;
@@ -213,7 +217,7 @@ void Connection::batch_received(int result, std::span<std::uint8_t> bytes) {
     // one asked for on resuming finds it again, after them.
     if (result >= 0 && !closing_ && (input_paused() || (seldom_ && !seldom_->held_input.empty()))) {
         // (TLS: the held input is plaintext; ciphertext waits in the session.)
-        if (result > 0 && tls_) tls_->session->receive(bytes);
+        if (result > 0 && tls()) tls()->session->receive(bytes);
         else if (result > 0) seldom().held_input.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     } else {
         handle_read(result, bytes);
@@ -284,7 +288,7 @@ void Connection::send(std::string_view bytes) {
 void Connection::send(std::span<const std::uint8_t> bytes) {
     // (With TLS the input being delivered is plaintext in the read buffer
     // that the next record is decrypted into: never borrowed.)
-    if (delivering_input_ && !tls_ && bytes.size() >= min_borrowed && !closing() &&
+    if (delivering_input_ && !tls() && bytes.size() >= min_borrowed && !closing() &&
         inside(loop_.input_in_delivery(), bytes)) {
         output_.append_borrowed(bytes);
         schedule_flush();
@@ -337,7 +341,7 @@ void Connection::flush() {
 // What the kernel did not take must outlive this tick's scratch.
 void Connection::settle() {
     output_.settle(loop_.tick_output());
-    if (tls_) tls_->wire.settle(loop_.tick_output());
+    if (tls()) tls()->wire.settle(loop_.tick_output());
 }
 
 // Returns true once the queue is empty. An error other than a full socket
@@ -384,7 +388,7 @@ void Connection::batch_written(int result) {
 
 bool Connection::write_file() {
     if (!seldom_) return true;  // no file was ever sent
-    if (tls_) return write_file_sealed();
+    if (tls()) return write_file_sealed();
     Seldom& file = *seldom_;
     while (file.file_left > 0) {
         ssize_t n = ::sendfile(fd_, file.file_fd, nullptr, std::min<std::uint64_t>(file.file_left, sendfile_chunk));
@@ -410,9 +414,9 @@ void Connection::after_drain() {
         return;
     }
     if (write_shut_) return;
-    if (tls_) {
+    if (tls()) {
         // Our close_notify goes last: the peer can tell our end from a cut.
-        tls_->session->shut_down();
+        tls()->session->shut_down();
         take_sealed();
         if (!write_queue()) return;  // the rest on EPOLLOUT, then here again
     }
@@ -429,7 +433,7 @@ void Connection::after_drain() {
 // ---- TLS -------------------------------------------------------------------
 
 void Connection::receive_sealed(std::span<const std::uint8_t> ciphertext) {
-    tls_->session->receive(ciphertext);
+    tls()->session->receive(ciphertext);
     open_sealed();
 }
 
@@ -438,7 +442,7 @@ void Connection::receive_sealed(std::span<const std::uint8_t> ciphertext) {
 // the handler pauses, or the connection closes. What is left waits in the
 // session for read_some().
 void Connection::open_sealed() {
-    tls::Session& session = *tls_->session;
+    tls::Session& session = *tls()->session;
     while (!closed_ && !closing_ && !input_paused()) {
         std::span<std::uint8_t> buffer = loop_.read_buffer();
         const std::size_t n = session.read(buffer);
@@ -448,18 +452,18 @@ void Connection::open_sealed() {
     }
     if (closed_) return;
     take_sealed();  // handshake messages, session tickets, alerts
-    if (!tls_->wire.empty()) schedule_flush();
+    if (!tls()->wire.empty()) schedule_flush();
     if (session.state() == tls::Session::State::failed) {
         tls_failed();
-    } else if (session.state() == tls::Session::State::peer_closed && !closing_ && !tls_->peer_close_told) {
-        tls_->peer_close_told = true;  // close_notify: the peer's EOF, whatever TCP says
+    } else if (session.state() == tls::Session::State::peer_closed && !closing_ && !tls()->peer_close_told) {
+        tls()->peer_close_told = true;  // close_notify: the peer's EOF, whatever TCP says
         handler_->on_peer_closed();
     }
 }
 
 void Connection::seal() {
-    if (!tls_ || closed_) return;
-    tls::Session& session = *tls_->session;
+    if (!tls() || closed_) return;
+    tls::Session& session = *tls()->session;
     if (!session.open() && session.state() != tls::Session::State::peer_closed) {
         // Before the handshake, or after a failure, nothing can be
         // encrypted; what a handler queued then (an answer to a timeout)
@@ -497,25 +501,25 @@ void Connection::seal() {
 }
 
 void Connection::take_sealed() {
-    tls::Session& session = *tls_->session;
+    tls::Session& session = *tls()->session;
     const std::string_view sealed = session.output();
     if (sealed.empty()) return;
-    tls_->wire.append(loop_.tick_output(), sealed);
+    tls()->wire.append(loop_.tick_output(), sealed);
     session.clear_output();
 }
 
 void Connection::handshake_finished() {
-    loop_.timers().cancel(tls_->handshake_timer);
-    handler_->on_secured(tls_->session->summary());
+    loop_.timers().cancel(tls()->handshake_timer);
+    handler_->on_secured(tls()->session->summary());
 }
 
 // Plain HTTP gets a plain HTTP answer; anything else OpenSSL refused gets
 // the alert it queued (already on the wire). Either way the connection
 // closes once that is out; one bad client disturbs nobody else.
 void Connection::tls_failed() {
-    const tls::Session& session = *tls_->session;
+    const tls::Session& session = *tls()->session;
     if (session.failure() == tls::Session::Failure::plain_http) {
-        tls_->wire.append(loop_.tick_output(), tls::plain_http_answer);
+        tls()->wire.append(loop_.tick_output(), tls::plain_http_answer);
     }
     if (ops::logging(ops::Level::debug)) {
         ops::log(ops::Level::debug, "tls_refused",
@@ -545,7 +549,7 @@ bool Connection::write_file_sealed() {
             return true;
         }
         std::uint8_t record[tls_record];
-        while (file.file_left > 0 && tls_->wire.size() < tls_file_ahead) {
+        while (file.file_left > 0 && tls()->wire.size() < tls_file_ahead) {
             ssize_t n = ::read(file.file_fd, record, std::min<std::uint64_t>(file.file_left, sizeof record));
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) {
@@ -553,7 +557,7 @@ bool Connection::write_file_sealed() {
                 return false;
             }
             file.file_left -= std::uint64_t(n);
-            tls_->session->write(std::span(record, std::size_t(n)));
+            tls()->session->write(std::span(record, std::size_t(n)));
             take_sealed();
         }
     }
@@ -594,9 +598,9 @@ void Connection::finish() {
         loop_.timers().cancel(seldom_->close_timer);
         std::string().swap(seldom_->held_input);
     }
-    if (tls_) {
-        loop_.timers().cancel(tls_->handshake_timer);
-        tls_->wire.release();
+    if (tls()) {
+        loop_.timers().cancel(tls()->handshake_timer);
+        tls()->wire.release();
     }
     close_socket();
     output_.release();

@@ -83,10 +83,12 @@ protected:
 };
 
 // ListLinks: its owner may keep it in an IntrusiveList. Pooled: allocated
-// from a BlockPool (see block_pool.h for why). Deferred: also Disposable.
+// from a BlockPool (see block_pool.h for why). Deferred: also Disposable;
+// it is the last base with data so that the flags and the descriptor can
+// sit in its padding (every open connection has one of these: 96 bytes).
 class Connection final : private BatchedSocket,  // an IoHandler
-                         public Deferred,
                          public ListLinks<Connection>,
+                         public Deferred,
                          public Pooled<Connection> {
 public:
     Connection(EventLoop& loop, int fd, ConnectionOwner& owner);
@@ -105,7 +107,7 @@ public:
     void secure(std::unique_ptr<tls::Session> session, int handshake_timeout_ms);
     // Whether the connection speaks TLS (secure() was called): what the
     // client reached is https:// or wss://.
-    bool secured() const { return tls_ != nullptr; }
+    bool secured() const { return tls() != nullptr; }
 
     // Queue bytes; they leave in one write just before the loop sleeps (with
     // the tick's other writes, in the loop's IoBatch if it has one). A
@@ -122,7 +124,7 @@ public:
     void send_file(int file_fd, std::uint64_t size);
     // Nothing else may be queued until the file is sent: wait for on_drained().
     std::size_t pending_output() const {
-        return output_.size() + (tls_ ? tls_->wire.size() : 0) + (seldom_ ? seldom_->file_left : 0);
+        return output_.size() + (tls() ? tls()->wire.size() : 0) + (seldom_ ? seldom_->file_left : 0);
     }
 
     // Offer what is queued to the kernel now, not with the tick's writes,
@@ -148,18 +150,6 @@ public:
     EventLoop& loop() { return loop_; }
 
 private:
-    // What a connection needs only for a file response, for input its
-    // handler could not take yet, or once closing: allocated on first use,
-    // so that an idle connection stays small.
-    struct Seldom {
-        explicit Seldom(Connection& c) : close_timer([&c] { c.finish(); }) {}
-        int file_fd = -1;
-        std::uint64_t file_left = 0;
-        std::string held_input;  // bytes the handler did not take yet
-        Timer close_timer;       // bounds close_after_flush()
-    };
-    Seldom& seldom();
-
     // What a TLS connection has besides (see secure()).
     struct Tls {
         Tls(Connection& c, std::unique_ptr<tls::Session> s)
@@ -171,8 +161,22 @@ private:
         Timer handshake_timer;
         bool peer_close_told = false;  // the handler knows of the peer's close_notify
     };
+    // What a connection needs only for a file response, for input its
+    // handler could not take yet, once closing, or on a TLS port:
+    // allocated on first use, so that an idle connection stays small.
+    struct Seldom {
+        explicit Seldom(Connection& c) : close_timer([&c] { c.finish(); }) {}
+        int file_fd = -1;
+        std::uint64_t file_left = 0;
+        std::string held_input;  // bytes the handler did not take yet
+        Timer close_timer;       // bounds close_after_flush()
+        std::unique_ptr<Tls> tls;  // on a TLS port only: see secure()
+    };
+    Seldom& seldom();
+    Tls* tls() const { return seldom_ ? seldom_->tls.get() : nullptr; }
+
     // The queue the socket is written from.
-    OutputQueue& wire() { return tls_ ? tls_->wire : output_; }
+    OutputQueue& wire() { return tls() ? tls()->wire : output_; }
     // TLS: ciphertext arrived; decrypt it and deliver the plaintext.
     void receive_sealed(std::span<const std::uint8_t> ciphertext);
     void open_sealed();
@@ -210,24 +214,24 @@ private:
     void batch_written(int result) override;
     bool input_paused() const { return paused_by_handler_ || paused_by_output_; }
 
+    // The flags first, as bits, and the descriptor: in Deferred's padding.
+    bool delivering_input_ : 1 = false;  // see EventLoop::input_in_delivery()
+    bool in_write_batch_ : 1 = false;
+    bool reads_in_ring_ : 1 = false;     // see switch_reads()
+    bool readable_ : 1 = false;          // edge seen, socket not drained yet
+    bool eof_signalled_ : 1 = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0
+    bool paused_by_handler_ : 1 = false;
+    bool paused_by_output_ : 1 = false;
+    bool peer_eof_ : 1 = false;
+    bool closing_ : 1 = false;           // close_after_flush() called
+    bool write_shut_ : 1 = false;        // our FIN sent, lingering
+    bool closed_ : 1 = false;
+    int fd_;
     EventLoop& loop_;
     ConnectionOwner& owner_;
     std::unique_ptr<ProtocolHandler> handler_;
     OutputQueue output_;
     std::unique_ptr<Seldom> seldom_;
-    std::unique_ptr<Tls> tls_;  // on a TLS port only
-    int fd_;  // beside the flags: no padding
-    bool delivering_input_ = false;  // see EventLoop::input_in_delivery()
-    bool in_write_batch_ = false;
-    bool reads_in_ring_ = false;     // see switch_reads()
-    bool readable_ = false;          // edge seen, socket not drained yet
-    bool eof_signalled_ = false;     // EPOLLRDHUP/EPOLLHUP seen: read until 0
-    bool paused_by_handler_ = false;
-    bool paused_by_output_ = false;
-    bool peer_eof_ = false;
-    bool closing_ = false;           // close_after_flush() called
-    bool write_shut_ = false;        // our FIN sent, lingering
-    bool closed_ = false;
 };
 
 }  // namespace wirechat::net
