@@ -13,7 +13,7 @@ WsSession::WsSession(net::Connection& connection, const WsEndpointContext& conte
       watcher_(std::move(watcher)),
       endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = context.options.max_message}, *this, *this,
                 compression),
-      quiet_since_ms_(connection.loop().now_ms()) {
+      quiet_since_(std::uint32_t(connection.loop().now_ms())) {
     ++context_.metrics.websockets_open[std::size_t(context_.kind)];
     context_.service.opened(*this, request, inspect_token);
 }
@@ -25,7 +25,7 @@ std::size_t WsSession::on_data(std::span<std::uint8_t> bytes) {
     // Once our close is out, what the peer sends does not extend its time
     // to answer it.
     if (endpoint_.can_send()) {
-        quiet_since_ms_ = connection_.loop().now_ms();
+        quiet_since_ = std::uint32_t(connection_.loop().now_ms());
         ping_outstanding_ = false;
     }
     if (watcher_) watcher_->received(bytes);  // before feed(), which unmasks in place
@@ -56,7 +56,7 @@ void WsSession::close(std::uint16_t code, std::string_view reason) {
     if (!endpoint_.can_send()) return;
     we_closed_ = true;
     endpoint_.close(code, reason);
-    quiet_since_ms_ = connection_.loop().now_ms();
+    quiet_since_ = std::uint32_t(connection_.loop().now_ms());
 }
 
 // The WebSocket is over (closing handshake done, or failed with a close code
@@ -111,7 +111,7 @@ void WsSession::tell_service_closed() {
 
 void WsSession::on_sweep(std::int64_t now_ms) {
     const Options& options = context_.options;
-    const std::int64_t quiet_ms = now_ms - quiet_since_ms_;
+    const std::int64_t quiet_ms = std::uint32_t(std::uint32_t(now_ms) - quiet_since_);
     if (!endpoint_.can_send()) {
         if (quiet_ms < options.close_timeout_ms) return;
         count_close(ws::close_code::abnormal, true);
@@ -127,7 +127,7 @@ void WsSession::on_sweep(std::int64_t now_ms) {
     if (quiet_ms < options.ping_interval_ms) return;
     endpoint_.ping();
     ping_outstanding_ = true;
-    quiet_since_ms_ = now_ms;
+    quiet_since_ = std::uint32_t(now_ms);
 }
 
 }  // namespace wirechat::server

@@ -106,14 +106,17 @@ private:
 
     const WsEndpointContext& context_;
     access::Admission::Ticket ticket_;
-    bool we_closed_ = false;      // our close frame went first
-    bool close_counted_ = false;
     std::unique_ptr<trace::Watcher> watcher_;
     ws::Endpoint endpoint_;
     // Since when the peer has been silent, or since our ping or our close
-    // went out, whichever came last: what on_sweep() measures from.
-    std::int64_t quiet_since_ms_;
+    // went out, whichever came last: what on_sweep() measures from. In the
+    // loop's milliseconds modulo 2^32, and so are the differences taken,
+    // which is exact below 49 days: the sweep acts at most a second after
+    // a timeout, and a timeout (an int of milliseconds) is under 25 days.
+    std::uint32_t quiet_since_;
     bool ping_outstanding_ = false;
+    bool we_closed_ = false;      // our close frame went first
+    bool close_counted_ = false;
     bool service_told_ = false;
 };
 
