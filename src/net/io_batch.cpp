@@ -145,7 +145,7 @@ void IoBatch::receive(BatchedSocket& socket) {
     const auto fd = std::size_t(socket.batch_fd());
     if (fd >= receivers_.size()) receivers_.resize(fd + 1);
     Receiver& receiver = receivers_[fd];
-    receiver.socket = &socket;
+    receiver.set_socket(&socket);
     receiver.wanted = true;
     if (!receiver.armed) arm_receive(int(fd));  // else once the cancelled one ends
 }
@@ -164,7 +164,7 @@ void IoBatch::close(BatchedSocket& socket) {
         ::close(fd);
         return;
     }
-    receiver->socket = nullptr;
+    receiver->set_socket(nullptr);
     receiver->wanted = false;
     receiver->close_when_done = true;
     if (!receiver->cancelled) cancel_receive(fd);
@@ -228,14 +228,14 @@ void IoBatch::run_receives() {
         // socket to hear (it is asked again below if still wanted).
         const bool told = done.result != -ECANCELED && done.result != -ENOBUFS && done.result != -EINTR &&
                           done.result != -EAGAIN;
-        if (BatchedSocket* socket = receivers_[fd].socket; socket && told) socket->batch_received(done.result, bytes);
+        if (BatchedSocket* socket = receivers_[fd].socket(); socket && told) socket->batch_received(done.result, bytes);
         if (has_buffer) buffers_->release(done.flags);
         if (!last) continue;
         Receiver& receiver = receivers_[fd];  // again: delivery may have grown the table
         if (receiver.close_when_done) {
             ::close(done.fd);
             receiver = {};
-        } else if (receiver.socket && receiver.wanted && done.result != 0 && (done.result > 0 || !told)) {
+        } else if (receiver.socket() && receiver.wanted && done.result != 0 && (done.result > 0 || !told)) {
             arm_receive(done.fd);  // ended for want of buffers or room, or cancelled and wanted again
         }
     }

@@ -103,13 +103,20 @@ private:
     enum class Kind : std::uint8_t { write, receive, epoll, ignored };
     static constexpr int kind_shift = 56;
     static std::uint64_t tag(Kind kind, std::uint64_t value);
+    // A descriptor's receive, in one word (the table has an entry per
+    // descriptor): the socket's address, which is 8-aligned and so kept
+    // without its three low bits, and four flags.
     struct Receiver {
-        BatchedSocket* socket = nullptr;  // null once closed
-        bool armed = false;               // until its last completion
-        bool cancelled = false;
-        bool wanted = false;              // ask again if it ends
-        bool close_when_done = false;
+        BatchedSocket* socket() const { return reinterpret_cast<BatchedSocket*>(std::uintptr_t(address_ << 3)); }
+        void set_socket(BatchedSocket* socket) { address_ = reinterpret_cast<std::uintptr_t>(socket) >> 3; }
+
+        std::uint64_t address_ : 60 = 0;  // the socket's; 0 once closed
+        bool armed : 1 = false;             // until its last completion
+        bool cancelled : 1 = false;
+        bool wanted : 1 = false;            // ask again if it ends
+        bool close_when_done : 1 = false;
     };
+    static_assert(sizeof(Receiver) == 8 && alignof(BatchedSocket) >= 8);
     // A completion kept for run_receives().
     struct Received {
         int fd;
