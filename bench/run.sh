@@ -494,7 +494,7 @@ scale_run() {
 # ---- the fan-out section -------------------------------------------------------
 
 fanout_keys="delivered_per_s server_cpu_us_per_delivery steady_all_delivered_p50_us steady_all_delivered_p99_us
-    loadgen_cpu_share server_cpu_share wire_bytes_per_delivery all_delivered_us"
+    loadgen_cpu_share loadgen_cpu_us_per_delivery server_cpu_share wire_bytes_per_delivery all_delivered_us"
 
 # fanout_run SERVER N RATE: one publisher (the loadgen's first client) and
 # N subscribers of one room or topic (the publisher among them), on a fresh
@@ -990,6 +990,7 @@ if [ $run_fanout = 1 ]; then
         fanout_row "until the last subscriber has a message, p50 us" "$n" steady_all_delivered_p50_us ratios
         fanout_row "until the last subscriber has a message, p99 us" "$n" steady_all_delivered_p99_us ratios
         fanout_row "loadgen CPU share (of its core)" "$n" loadgen_cpu_share
+        fanout_row "loadgen CPU us/delivery (1 / this: what its core could check)" "$n" loadgen_cpu_us_per_delivery
         fanout_row "server CPU share (of core 0)" "$n" server_cpu_share
         fanout_row "bytes received per delivery (frame and message)" "$n" wire_bytes_per_delivery ratios
         fanout_row "$fanout_timed messages one at a time: until the last has it, p50 us" "$n" all_delivered_us ratios

@@ -193,6 +193,7 @@ private:
             .add("steady_all_delivered_p50_us", last.percentile_us(50))
             .add("steady_all_delivered_p99_us", last.percentile_us(99))
             .add("loadgen_cpu_share", double(own_after - own_before) / double(elapsed_ns))
+            .add("loadgen_cpu_us_per_delivery", double(own_after - own_before) * per_delivery_us)
             .add("wire_bytes_per_delivery", double(wire_bytes) / double(expected));
         if (server_.enabled())
             line.add("server_cpu_us_per_delivery", double(cpu_after - cpu_before) * per_delivery_us)
