@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite: wirechat side by side with its peers, in one run.
 #
-#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster|tls]
+#   bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster|tls|fanout]
 #
 # Servers run pinned to core 0, the load (bench's own wirechat-loadgen, or
 # wrk) on core 1. Each scenario runs every server in turn, on a fresh
@@ -10,15 +10,21 @@
 # with ratios wirechat / peer. --quick: tiny sizes, one round, asserts
 # nothing about speed but fails if anything in the suite fails. A peer that
 # is not installed (scripts/setup.sh bench) is skipped with a note.
-# Four sections, each with its own table: base (every scenario, compression
+# Six sections, each with its own table: base (every scenario, compression
 # off as it is by default), deflate (permessage-deflate on and off,
 # wirechat --deflate against Node's ws set up the same way), scale
 # (100,000 idle WebSockets at once, wirechat alone) and cluster (the chat
 # shared through Redis: a broadcast to 10,000 clients on one node in memory,
 # on two wirechat nodes and on two Socket.IO nodes with its Redis adapter,
-# then 100,000 idle chat clients on six nodes of one chat) and tls (full and
+# then 100,000 idle chat clients on six nodes of one chat), tls (full and
 # resumed handshakes with openssl s_time, and static GET over https with
-# wrk, against nginx with the same certificate); --only picks one.
+# wrk, against nginx with the same certificate) and fanout (one publisher,
+# 1,000 and 10,000 subscribers of one room or topic: wirechat's chat against
+# Node's ws, Socket.IO 4 and uWebSockets' pub/sub); --only picks one.
+# The uWebSockets peers: uWebSockets.js from npm (bench/peers/uwsjs; full
+# runs only, skipped where its binaries do not load) and the C++ library,
+# built from a checkout that UWS_SRC points to (bench/peers/uws; full runs
+# only, skipped without UWS_SRC); both join the base section's echo and idle.
 # The cluster section starts a redis-server of its own (Debian's, never the
 # system's service) on a free loopback port, in a directory under the run's
 # temporary directory, persistence off, and stops it at the end.
@@ -33,26 +39,27 @@ no_address_limits=(--max-connections-per-ip 0 --handshake-rate 0)
 quick=0
 rounds=3
 build=build-bench
-sections="base deflate scale cluster tls"
-usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster|tls]"
+sections="base deflate scale cluster tls fanout"
+usage="usage: bench/run.sh [--quick] [--rounds N] [--build-dir DIR] [--only base|deflate|scale|cluster|tls|fanout]"
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=1 ;;
         --rounds) rounds=$2; shift ;;
         --build-dir) build=$2; shift ;;
         --only)
-            case "${2:-}" in base|deflate|scale|cluster|tls) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
+            case "${2:-}" in base|deflate|scale|cluster|tls|fanout) sections=$2 ;; *) echo "$usage" >&2; exit 2 ;; esac
             shift ;;
         *) echo "$usage" >&2; exit 2 ;;
     esac
     shift
 done
-run_base=0 run_deflate=0 run_scale=0 run_cluster=0 run_tls=0
+run_base=0 run_deflate=0 run_scale=0 run_cluster=0 run_tls=0 run_fanout=0
 [[ " $sections " == *" base "* ]] && run_base=1
 [[ " $sections " == *" deflate "* ]] && run_deflate=1
 [[ " $sections " == *" scale "* ]] && run_scale=1
 [[ " $sections " == *" cluster "* ]] && run_cluster=1
 [[ " $sections " == *" tls "* ]] && run_tls=1
+[[ " $sections " == *" fanout "* ]] && run_fanout=1
 # The compression section's message: 1 KiB of JSON-like chat text, which
 # permessage-deflate shrinks to about 40 % (wirechat-loadgen --json).
 deflate_size=1024
@@ -62,6 +69,7 @@ if [ $quick = 1 ]; then
     bcast_rate=10 bcast_duration=1 wrk_seconds=1 wrk_conns=4 scale_conns=400 scale_servers=2
     cluster_clients=60 cluster_rounds=3 cluster_rate=10 cluster_duration=1
     cluster_idle_conns=600 cluster_idle_nodes=3 cluster_idle_rooms=6
+    fanout_clients="20 50" fanout_rates="50 20" fanout_duration=0.5 fanout_timed=2
 else
     conns=100 warmup=0.5 duration=4 idle_conns=10000 bcast_clients=10000 bcast_rounds=5
     bcast_rate=20 bcast_duration=3 wrk_seconds=5 wrk_conns=50 scale_conns=100000 scale_servers=6 tls_seconds=4
@@ -74,6 +82,10 @@ else
     # 100,000 idle chat clients on 6 nodes of one chat, spread over rooms
     # (see bench/README.md, "cluster", for why and how many).
     cluster_idle_conns=100000 cluster_idle_nodes=6 cluster_idle_rooms=24
+    # The fan-out section: one publisher, N subscribers, the same deliveries
+    # offered at each N (200 msg/s x 1,000 = 20 msg/s x 10,000 = 200,000
+    # deliveries/s) for 3 s, after a few messages timed one at a time.
+    fanout_clients="1000 10000" fanout_rates="200 20" fanout_duration=3 fanout_timed=5
 fi
 
 # Idle connections and broadcast need ~10,000 descriptors on each side.
@@ -100,19 +112,62 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 else echo "bench: Node ws peer SKIPPED (node/npm not installed)"; fi
 # The cluster section: Debian's redis-server (scripts/setup.sh bench), and
 # Socket.IO with its Redis adapter from npm (bench/peers/socketio, versions
-# locked in its package-lock.json).
+# locked in its package-lock.json); the fan-out section: Socket.IO alone.
 have_redis=0 have_socketio=0
 if [ $run_cluster = 1 ]; then
     if [ -x /usr/bin/redis-server ] && command -v redis-cli >/dev/null; then have_redis=1
     else echo "bench: cluster section SKIPPED (redis-server not installed: scripts/setup.sh bench)"; fi
-    if [ $have_redis = 1 ] && command -v node >/dev/null && command -v npm >/dev/null; then
-        # npm ci empties node_modules first (some 6 s here): only when the
-        # lock file changed since the last install.
-        if [ bench/peers/socketio/node_modules/.package-lock.json -nt bench/peers/socketio/package-lock.json ] ||
-            (cd bench/peers/socketio && npm ci --no-audit --no-fund --silent); then have_socketio=1
-        else echo "bench: Socket.IO peer SKIPPED (npm ci in bench/peers/socketio failed)"; fi
-    elif [ $have_redis = 1 ]; then echo "bench: Socket.IO peer SKIPPED (node/npm not installed)"; fi
 fi
+# npm_install DIR: npm ci there, which empties node_modules first (some 6 s
+# here for Socket.IO), only when the lock file changed since the last install.
+npm_install() {
+    [ "$1/node_modules/.package-lock.json" -nt "$1/package-lock.json" ] ||
+        (cd "$1" && npm ci --no-audit --no-fund --silent)
+}
+if [ $have_redis = 1 ] || [ $run_fanout = 1 ]; then
+    if command -v node >/dev/null && command -v npm >/dev/null; then
+        if npm_install bench/peers/socketio; then have_socketio=1
+        else echo "bench: Socket.IO peer SKIPPED (npm ci in bench/peers/socketio failed)"; fi
+    else echo "bench: Socket.IO peer SKIPPED (node/npm not installed)"; fi
+fi
+# The uWebSockets peers, in full runs of the base and fan-out sections.
+# uWebSockets.js: the @btc-vision/uwebsockets.js repackage from npm
+# (bench/peers/uwsjs, 114 MB installed); it ships binaries built against a
+# newer glibc than some systems have (Debian 12: 2.36, it wants 2.38), so a
+# probe loads it first. The C++ library: built from the checkout UWS_SRC
+# points to (uWebSockets with uSockets inside) by bench/peers/uws/build.sh.
+have_uwsjs=0 have_uws=0
+if [ $quick = 1 ]; then
+    [ $run_base = 1 ] || [ $run_fanout = 1 ] && echo "bench: uWebSockets peers not in --quick"
+elif [ $run_base = 1 ] || [ $run_fanout = 1 ]; then
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        echo "bench: uWebSockets.js peer SKIPPED (node/npm not installed)"
+    elif ! npm_install bench/peers/uwsjs; then
+        echo "bench: uWebSockets.js peer SKIPPED (npm ci in bench/peers/uwsjs failed)"
+    elif probe=$(cd bench/peers/uwsjs && node -e 'require("@btc-vision/uwebsockets.js")' 2>&1); then
+        have_uwsjs=1
+    else
+        why=$(grep -o "GLIBC_[0-9.]*' not found" <<<"$probe" | head -1)
+        [ -n "$why" ] && why="its binaries need ${why%%\'*}, this system's glibc is $(ldd --version | sed -n '1s/.* //p')"
+        [ -n "$why" ] || why=$(grep -v '^\s*$' <<<"$probe" | tail -1 | cut -c1-160)
+        echo "bench: uWebSockets.js peer SKIPPED (it does not load: $why)"
+    fi
+    if [ -z "${UWS_SRC:-}" ]; then
+        echo "bench: uWebSockets (C++) peer SKIPPED (UWS_SRC not set: a uWebSockets checkout with uSockets inside)"
+    elif [ -x "$build/bench/uws-peer" ] && [ "$build/bench/uws-peer" -nt bench/peers/uws/uws_peer.cpp ] &&
+        [ "$build/bench/uws-peer" -nt bench/peers/uws/build.sh ]; then
+        have_uws=1
+    elif bash bench/peers/uws/build.sh "$UWS_SRC" "$build/bench/uws-peer" >"$build/uws-peer-build.log" 2>&1; then
+        have_uws=1
+    else
+        echo "bench: uWebSockets (C++) peer SKIPPED (bench/peers/uws/build.sh $UWS_SRC failed: see $build/uws-peer-build.log)"
+    fi
+fi
+# The TLS section's echo has the peers that serve wss:// (the uWebSockets
+# peers are built and set up without TLS).
+tls_echo_peers=$peers
+[ $have_uwsjs = 1 ] && peers="$peers uwsjs"
+[ $have_uws = 1 ] && peers="$peers uws"
 have_nginx=0
 if command -v nginx >/dev/null && command -v wrk >/dev/null; then have_nginx=1
 else echo "bench: static GET SKIPPED (nginx or wrk not installed: scripts/setup.sh bench)"; fi
@@ -199,9 +254,14 @@ CONF
 
 # start_server NAME: a fresh server on core 0; sets server_pid and port.
 # With server_deflate=1, wirechat and Node ws start with permessage-deflate on;
-# with server_tls=1, every server serves TLS with the run's certificate.
+# with server_tls=1, every server serves TLS with the run's certificate;
+# with server_fanout=1, each serves the fan-out section's room or topic
+# instead of an echo: wirechat's chat without its rate limit (the
+# publisher is one chat client), ws's loop over wss.clients, Socket.IO's
+# io.to(room).emit, uWebSockets' pub/sub (app.publish).
 server_deflate=0
 server_tls=0
+server_fanout=0
 start_server() {
     port=$(free_port)
     local conf=""
@@ -214,11 +274,17 @@ start_server() {
         lws_tls=("$work/tls/cert.pem" "$work/tls/key.pem")
         node_tls=(--tls "${lws_tls[@]}")
     fi
+    local chat=() node_js=echo.js uws_mode=echo
+    [ $server_fanout = 1 ] && chat=(--chat-rate 0) node_js=fanout.js uws_mode=fanout
     # exec: the background job becomes the server, so $! is its PID.
     case "$1" in
-        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" "${deflate[@]}" "${tls[@]}" ;;
+        wirechat) exec $on_server_core "$build/wirechat" --host 127.0.0.1 --port "$port" --web web "${no_address_limits[@]}" \
+            "${deflate[@]}" "${tls[@]}" "${chat[@]}" ;;
         lws) exec $on_server_core "$build/bench/lws-echo" "$port" "${lws_tls[@]}" ;;
-        node) exec $on_server_core node bench/peers/node-ws/echo.js "$port" "${deflate[@]}" "${node_tls[@]}" ;;
+        node) exec $on_server_core node "bench/peers/node-ws/$node_js" "$port" "${deflate[@]}" "${node_tls[@]}" ;;
+        socketio) exec $on_server_core node bench/peers/socketio/chat.js "$port" ;;
+        uwsjs) exec $on_server_core node "bench/peers/uwsjs/$node_js" "$port" ;;
+        uws) exec $on_server_core "$build/bench/uws-peer" "$port" "$uws_mode" ;;
         nginx) exec $on_server_core nginx -e "$work/nginx/error.log" -c "$conf" ;;
     esac >"$work/server.log" 2>&1 &
     server_pid=$!
@@ -423,6 +489,32 @@ scale_run() {
     line="$line rss_total_mib=$(awk -v a="$rss_after" 'BEGIN { printf "%.1f", a / 1024 }') handshakes_per_s=$rate"
     echo "  wirechat: $line"
     echo "$line" > "$work/scale.result"
+}
+
+# ---- the fan-out section -------------------------------------------------------
+
+fanout_keys="delivered_per_s server_cpu_us_per_delivery steady_all_delivered_p50_us steady_all_delivered_p99_us
+    loadgen_cpu_share loadgen_cpu_us_per_delivery server_cpu_share wire_bytes_per_delivery all_delivered_us"
+
+# fanout_run SERVER N RATE: one publisher (the loadgen's first client) and
+# N subscribers of one room or topic (the publisher among them), on a fresh
+# server: $fanout_timed messages timed one at a time, then RATE messages/s
+# for $fanout_duration s; every subscriber must get every message exactly
+# once (the loadgen fails the run otherwise). A server slower than the
+# offered rate shows it in fewer deliveries/s and longer times: the loadgen
+# waits for its backlog to drain (at most 120 s).
+fanout_run() {
+    local server=$1 n=$2 rate=$3 protocol=raw
+    case "$server" in
+        wirechat) protocol=wirechat ;;
+        socketio) protocol=socketio ;;
+    esac
+    server_fanout=1
+    loadgen_run "$server" fanout broadcast --protocol "$protocol" --senders 1 --connections "$n" \
+        --rounds "$fanout_timed" --rate "$rate" --duration "$fanout_duration"
+    server_fanout=0
+    # shellcheck disable=SC2086
+    record "fanout$n" "$server" "$(cat "$work/last")" $fanout_keys
 }
 
 # ---- the cluster section -------------------------------------------------------
@@ -700,7 +792,7 @@ if [ $run_tls = 1 ]; then
     for round in $(seq "$rounds"); do
         echo "tls: round $round"
         server_tls=1
-        for server in wirechat $peers; do
+        for server in wirechat $tls_echo_peers; do
             echo_run "$server" wss_echo32 --size 32 --tls
             echo_run "$server" wss_echo16k --size 16384 --tls
         done
@@ -713,6 +805,21 @@ if [ $run_tls = 1 ]; then
                 static_run "$server" static_tls
                 server_tls=0
             fi
+        done
+    done
+fi
+fanout_servers=wirechat
+if [ $run_fanout = 1 ]; then
+    [[ " $peers " == *" node "* ]] && fanout_servers="$fanout_servers node"
+    [ $have_socketio = 1 ] && fanout_servers="$fanout_servers socketio"
+    [ $have_uwsjs = 1 ] && fanout_servers="$fanout_servers uwsjs"
+    [ $have_uws = 1 ] && fanout_servers="$fanout_servers uws"
+    read -ra fanout_ns <<<"$fanout_clients"
+    read -ra fanout_rs <<<"$fanout_rates"
+    for round in $(seq "$rounds"); do
+        for i in "${!fanout_ns[@]}"; do
+            echo "fanout: round $round, ${fanout_ns[$i]} subscribers, ${fanout_rs[$i]} msg/s"
+            for server in $fanout_servers; do fanout_run "$server" "${fanout_ns[$i]}" "${fanout_rs[$i]}"; done
         done
     done
 fi
@@ -853,17 +960,58 @@ if [ -n "$cluster_rows" ]; then
     echo "| welcomes/s (all loadgens at once) | $(field handshakes_per_s) |"
     echo "| bytes received per client until all were in (welcome, presence, rooms) | $(field bytes_received_per_conn) |"
 fi | tee "$work/cluster_table.md"
+# fanout_row LABEL N KEY [ratios]: every server's median (the loadgen's CPU
+# share starred when near 1: the loadgen was then the limit), and with
+# "ratios", wirechat / each peer.
+fanout_row() {
+    local label=$1 n=$2 key=$3 ratios=${4:-} ours line server value
+    ours=$(median "$work/fanout$n.wirechat.$key")
+    line="| $label"
+    for server in wirechat node socketio uwsjs uws; do
+        value=$(median "$work/fanout$n.$server.$key")
+        [ "$key" = loadgen_cpu_share ] && [ "$value" != - ] &&
+            awk -v v="$value" 'BEGIN { exit !(v >= 0.9) }' && value="$value *"
+        line="$line | $value"
+    done
+    for server in node socketio uwsjs uws; do
+        if [ -n "$ratios" ]; then line="$line | $(ratio "$ours" "$(median "$work/fanout$n.$server.$key")")"
+        else line="$line | "; fi
+    done
+    echo "$line |"
+}
+if [ $run_fanout = 1 ]; then
+    for i in "${!fanout_ns[@]}"; do
+        n=${fanout_ns[$i]} rate=${fanout_rs[$i]}
+        echo
+        echo "| fan-out to $n subscribers, one publisher, $rate msg/s for $fanout_duration s (median of $rounds) | wirechat | node ws | Socket.IO | uWS.js | uWebSockets (C++) | wirechat / node ws | wirechat / Socket.IO | wirechat / uWS.js | wirechat / uWebSockets |"
+        echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        fanout_row "server CPU us/delivery" "$n" server_cpu_us_per_delivery ratios
+        fanout_row "deliveries/s ($((n * rate)) offered)" "$n" delivered_per_s ratios
+        fanout_row "until the last subscriber has a message, p50 us" "$n" steady_all_delivered_p50_us ratios
+        fanout_row "until the last subscriber has a message, p99 us" "$n" steady_all_delivered_p99_us ratios
+        fanout_row "loadgen CPU share (of its core)" "$n" loadgen_cpu_share
+        fanout_row "loadgen CPU us/delivery (1 / this: what its core could check)" "$n" loadgen_cpu_us_per_delivery
+        fanout_row "server CPU share (of core 0)" "$n" server_cpu_share
+        fanout_row "bytes received per delivery (frame and message)" "$n" wire_bytes_per_delivery ratios
+        fanout_row "$fanout_timed messages one at a time: until the last has it, p50 us" "$n" all_delivered_us ratios
+    done
+    echo
+    echo "Starred (*): the load generator used nearly all of its core, and may have been the limit."
+    skipped=""
+    for server in node socketio uwsjs uws; do [[ " $fanout_servers " == *" $server "* ]] || skipped="$skipped $server"; done
+    [ -z "$skipped" ] || echo "Not run (\"-\"):$skipped (see the notes at the start)."
+fi | tee "$work/fanout_table.md"
 if [ $run_tls = 1 ]; then
     echo
     echo "| tls (ECDSA P-256 certificate; median of $rounds) | wirechat | peer | peer's | wirechat / peer |"
     echo "|---|---:|---|---:|---:|"
     for s in "wss_echo32:wss echo $conns conns x 32 B" "wss_echo16k:wss echo $conns conns x 16 KiB"; do
         id=${s%%:*} label=${s#*:}
-        row "$label: server CPU us/msg" "$id" server_cpu_us_per_msg $peers
-        row "$label: of which user space" "$id" server_user_us_per_msg $peers
-        row "$label: msgs/s" "$id" msgs_per_s $peers
-        row "$label: p50 us" "$id" p50_us $peers
-        row "$label: p99 us" "$id" p99_us $peers
+        row "$label: server CPU us/msg" "$id" server_cpu_us_per_msg $tls_echo_peers
+        row "$label: of which user space" "$id" server_user_us_per_msg $tls_echo_peers
+        row "$label: msgs/s" "$id" msgs_per_s $tls_echo_peers
+        row "$label: p50 us" "$id" p50_us $tls_echo_peers
+        row "$label: p99 us" "$id" p99_us $tls_echo_peers
     done
     row "full handshake + GET /: server CPU us/conn" handshake_new server_cpu_us_per_conn $tls_peers
     row "full handshake + GET /: conns/s (one openssl s_time)" handshake_new conns_per_s $tls_peers

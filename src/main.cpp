@@ -97,6 +97,10 @@ options:
                           connection's wire ("Show the wire", /inspect)
   --deflate               compress WebSocket messages (permessage-deflate) with
                           clients that offer it; off by default
+  --chat-rate N           chat envelopes per second per client, sustained
+                          (default 10, 0: no limit); past it, the envelope is
+                          answered with a rate_limited error
+  --chat-burst N          chat envelopes per client at once (default 20)
   --history N             messages of each room a newcomer is sent, and kept
                           for clients that come back (default 100)
   --redis URL             share the chat with every wirechat process using
@@ -194,7 +198,7 @@ constexpr std::string_view valued_flags[] = {
     "--history-ttl",   "--redis-node-ttl", "--workers",      "--admin",         "--log-level",
     "--log-format",    "--max-connections", "--max-connections-per-ip", "--handshake-rate",
     "--handshake-burst", "--exempt-ip",    "--trust-proxy",   "--auth-secret-file", "--tls-cert",
-    "--tls-key"};
+    "--tls-key",       "--chat-rate",      "--chat-burst"};
 
 // The host of a --redis URL as a numeric address: resolved here, once, so
 // that reconnecting never blocks the loop on a name lookup.
@@ -298,6 +302,8 @@ Command parse(int argc, char** argv) {
         else if (arg == "--idle-timeout") options.idle_timeout_ms = milliseconds(arg, value);
         else if (arg == "--ping-interval") options.ping_interval_ms = milliseconds(arg, value);
         else if (arg == "--max-pending") options.slow_consumer_bytes = parse_size(arg, value, std::size_t(1) << 31);
+        else if (arg == "--chat-rate") options.chat_rate = double(parse_limit(arg, value, 1'000'000));
+        else if (arg == "--chat-burst") options.chat_burst = double(parse_size(arg, value, 1'000'000));
         else if (arg == "--history") options.history = parse_size(arg, value, 100'000);
         else if (arg == "--redis") redis_url = value;
         else if (arg == "--redis-prefix") redis.prefix = value;

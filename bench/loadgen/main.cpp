@@ -30,7 +30,8 @@ protocol error, refused handshake, unexpected close or wrong echo exits 1):
              the handshake rate; with --chat, N chat clients.
   broadcast  N clients in the chat's lobby; one message at a time, the time
              until each client has it (p50/p99, all delivered); with --rate,
-             a steady stream and the delivered messages/s.
+             a steady stream and the delivered messages/s; every client must
+             get every message exactly once.
 
 options:
   --port N[,N...]     server port(s) on 127.0.0.1 (required); with several
@@ -38,9 +39,13 @@ options:
                       (i mod count)-th: the clients are split evenly
   --path P            WebSocket path (default /echo; broadcast, idle --chat: /;
                       --protocol socketio: /socket.io/?EIO=4&transport=websocket)
-  --protocol NAME     wirechat (default) or socketio: broadcast speaks
-                      Engine.IO v4 / Socket.IO v5 over the WebSocket
-                      ("new_message" events; bench/peers/socketio)
+  --protocol NAME     wirechat (default), socketio or raw. socketio:
+                      broadcast speaks Engine.IO v4 / Socket.IO v5 over the
+                      WebSocket ("new_message" events; bench/peers/socketio).
+                      raw: broadcast to a plain pub/sub server that sends
+                      every message, unchanged, to every client (the sender
+                      too): text frames of --size bytes, and every copy must
+                      be byte for byte what was sent
   --server-pid PID[,PID...]  read the server's CPU time and RSS from
                       /proc/PID, summed over all the PIDs (a cluster's nodes)
   --redis-pid PID     broadcast: also report this process's CPU per delivery
@@ -51,7 +56,8 @@ options:
                       (?room= in the URL), consecutive clients in one room
   --room-offset K     number the rooms from K (several loadgens, one chat)
   --connections N     (default 100)
-  --size BYTES        echo payload size (default 32)
+  --size BYTES        echo payload size, broadcast --protocol raw message
+                      size (default 32)
   --inflight K        echo messages outstanding per connection (default 1)
   --text              echo text frames (default binary)
   --json              echo, idle: JSON-like chat text of --size bytes (text
@@ -67,6 +73,9 @@ options:
   --connect-batch N   handshakes in flight while opening (default 256)
   --rounds N          broadcast: messages timed one by one (default 5)
   --rate R            broadcast: then R messages/s for --duration seconds
+  --senders K         broadcast: the first K clients send, in turn (default:
+                      enough to keep each under the chat's 10/s; 1: one
+                      publisher, for wirechat --chat-rate 0 and the peers)
   --hold S            idle: keep the connections open S seconds after the result
 )";
 
@@ -143,8 +152,10 @@ Settings parse(int argc, char** argv, std::string& scenario) {
             }
         } else if (arg == "--path") s.path = value;
         else if (arg == "--protocol") {
-            if (value != "wirechat" && value != "socketio") usage_error("--protocol: wirechat or socketio");
+            if (value != "wirechat" && value != "socketio" && value != "raw")
+                usage_error("--protocol: wirechat, socketio or raw");
             s.socketio = value == "socketio";
+            s.raw = value == "raw";
         } else if (arg == "--server-pid") {
             s.server_pids.clear();
             for (std::size_t pid : counts(arg, value)) s.server_pids.push_back(pid_t(pid));
@@ -160,13 +171,14 @@ Settings parse(int argc, char** argv, std::string& scenario) {
         else if (arg == "--connect-batch") s.connect_batch = std::max<std::size_t>(1, count(arg, value));
         else if (arg == "--rounds") s.rounds = int(count(arg, value));
         else if (arg == "--rate") s.rate = number(arg, value);
+        else if (arg == "--senders") s.senders = count(arg, value);
         else if (arg == "--hold") s.hold_s = number(arg, value);
         else usage_error("unknown option " + std::string(arg));
     }
     if (scenario.empty()) usage_error("which scenario? echo, idle or broadcast");
     if (s.connections == 0) usage_error("--connections must be at least 1");
     if (s.ports.empty()) usage_error("--port is required");
-    if (s.socketio && scenario != "broadcast") usage_error("--protocol socketio: broadcast only");
+    if ((s.socketio || s.raw) && scenario != "broadcast") usage_error("--protocol socketio and raw: broadcast only");
     if ((s.chat || s.rooms > 0) && scenario != "idle") usage_error("--chat and --rooms: idle only");
     if (s.path.empty()) {
         if (s.socketio) s.path = "/socket.io/?EIO=4&transport=websocket";

@@ -21,6 +21,7 @@ struct Settings {
     std::vector<std::uint16_t> ports;
     std::string path;               // default depends on the scenario and protocol
     bool socketio = false;          // --protocol socketio: Engine.IO v4 / Socket.IO v5 framing
+    bool raw = false;               // --protocol raw: broadcast to a plain pub/sub server
     // The server's processes, summed (none: no CPU or memory figures).
     std::vector<pid_t> server_pids;
     pid_t redis_pid = 0;            // broadcast: redis-server's CPU, reported on its own
@@ -28,7 +29,7 @@ struct Settings {
     std::size_t rooms = 0;          // idle: clients spread over rooms r<k> (0: the path's)
     std::size_t room_offset = 0;    // the first room's number
     std::size_t connections = 100;
-    std::size_t size = 32;          // echo payload bytes
+    std::size_t size = 32;          // echo payload bytes; broadcast --protocol raw: message bytes
     std::size_t inflight = 1;       // echo messages outstanding per connection
     bool text = false;              // echo text frames instead of binary
     bool json = false;              // echo, idle: JSON-like text payloads (implies text)
@@ -40,6 +41,7 @@ struct Settings {
     std::size_t connect_batch = 256;  // handshakes in flight while opening
     int rounds = 5;                 // broadcast: messages timed one by one
     double rate = 0;                // broadcast: steady messages/s afterwards (0: none)
+    std::size_t senders = 0;        // broadcast: clients that send (0: enough for the chat's limit)
     double hold_s = 0;              // idle: keep the connections open this long after the result
 };
 

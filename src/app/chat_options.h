@@ -11,6 +11,8 @@ struct ChatOptions {
     std::size_t max_envelope_bytes = 16 * 1024;
     std::size_t max_depth = 16;
     std::size_t max_nickname = 32, max_text = 2000, max_room = 32;   // code points / chars
+    // Envelopes per client: a token bucket (app/rate_limiter.h); a
+    // rate_per_second of 0 is no limit (--chat-rate, --chat-burst).
     double rate_burst = 20, rate_per_second = 10;
     std::size_t users_listed = 200;
     // Envelopes that wait while their clients' requests are with the engine

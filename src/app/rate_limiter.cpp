@@ -8,6 +8,7 @@ RateLimiter::RateLimiter(double burst, double per_second, std::int64_t now_ms)
     : burst_(burst), per_ms_(per_second / 1000.0), tokens_(burst), last_ms_(now_ms) {}
 
 bool RateLimiter::try_take(std::int64_t now_ms) {
+    if (per_ms_ <= 0) return true;  // no limit
     if (now_ms > last_ms_) {
         // In double, so that absurd timestamps cannot overflow the subtraction.
         const double elapsed = static_cast<double>(now_ms) - static_cast<double>(last_ms_);

@@ -14,6 +14,8 @@ namespace wirechat::app {
 class RateLimiter {
 public:
     // Starts full: a newly connected client may send `burst` envelopes at once.
+    // per_second <= 0: no limit at all (every try_take succeeds; the burst
+    // does not matter).
     RateLimiter(double burst, double per_second, std::int64_t now_ms);
 
     // Takes one token if there is one; false means the envelope must be refused.

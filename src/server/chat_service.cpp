@@ -84,7 +84,10 @@ private:
 }  // namespace
 
 app::ChatOptions chat_options(const Options& options) {
-    return app::ChatOptions{.history_per_room = options.history};
+    app::ChatOptions chat{.history_per_room = options.history};
+    chat.rate_burst = options.chat_burst;
+    chat.rate_per_second = options.chat_rate;
+    return chat;
 }
 
 ChatService::ChatService(net::EventLoop& loop, const Options& options, ServerMetrics& metrics,

@@ -58,6 +58,11 @@ struct Options {
     int close_timeout_ms = 5'000;
     // The chat: the last messages of each room that a newcomer is sent.
     std::size_t history = 100;
+    // --chat-rate, --chat-burst: chat envelopes per client, sustained per
+    // second and at once (a token bucket; app/rate_limiter.h). chat_rate 0:
+    // no limit (a benchmark's single publisher).
+    double chat_rate = 10;
+    double chat_burst = 20;
     // --redis: the chat is shared, through this Redis, with every other
     // wirechat process using it (and the same prefix). Without it the chat
     // lives in this process's memory.

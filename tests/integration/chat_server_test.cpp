@@ -46,6 +46,36 @@ TEST_CASE("a bad envelope gets an error and the connection stays") {
     CHECK(next_envelope(c, "new_message").at("payload").at("text") == "still here");
 }
 
+// One client sends `count` messages in one write: how many of them the
+// room heard (its own copies) and how many were refused as rate_limited.
+std::pair<int, int> heard_and_refused(const ServerProcess& server, int count) {
+    WsClient c(server.port());
+    next_envelope(c, "welcome");
+    c.send_texts(R"({"type":"new_message","payload":"hi"})", count);
+    std::pair<int, int> result{0, 0};
+    while (result.first + result.second < count) {
+        auto m = c.receive();
+        REQUIRE(m);
+        const json::object envelope = json::parse(m->payload).as_object();
+        if (envelope.at("type") == "new_message") ++result.first;
+        else if (envelope.at("type") == "error") {
+            CHECK(envelope.at("payload").at("code") == "rate_limited");
+            ++result.second;
+        }
+    }
+    return result;
+}
+
+TEST_CASE("the chat's rate limit: a burst of 20 by default, --chat-burst sets it, --chat-rate 0 lifts it") {
+    ServerProcess defaults;
+    CHECK(heard_and_refused(defaults, 30) == std::pair{20, 10});
+    ServerProcess smaller({"--chat-burst", "5", "--chat-rate", "1"});
+    CHECK(heard_and_refused(smaller, 30) == std::pair{5, 25});
+    ServerProcess unlimited({"--chat-rate", "0"});
+    CHECK(heard_and_refused(unlimited, 500) == std::pair{500, 0});
+    CHECK(harness::run_to_exit({"--chat-burst", "0"}).status != 0);
+}
+
 TEST_CASE("binary frames on the chat endpoint are closed with 1003") {
     ServerProcess server;
     WsClient c(server.port());

@@ -48,3 +48,9 @@ TEST_CASE("extreme timestamps do not overflow") {
     CHECK(limiter.try_take(highest));
     CHECK_FALSE(limiter.try_take(highest));
 }
+
+TEST_CASE("a rate of 0 is no limit, whatever the burst") {
+    RateLimiter limiter(20, 0, 0);
+    for (int i = 0; i < 10'000; ++i) REQUIRE(limiter.try_take(0));
+    CHECK(limiter.try_take(-1'000));  // nor does the clock matter
+}
