@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "access/ip.h"
@@ -36,11 +37,18 @@ struct AdmissionLimits {
 };
 
 class Admission {
+    struct Client;
     struct Entry;
+    // A node of clients_: the client's address and what is kept for it.
+    using ClientSlot = std::pair<const IpAddress, Client>;
 
 public:
     enum class Verdict : std::uint8_t { admitted, server_full, address_full };
 
+    // Every open connection of the public port holds one (an idle WebSocket
+    // too), so it is kept small: what is the same for every connection of a
+    // client address (the address itself, the way back to the Admission, its
+    // handshake bucket) is held once per address, in the client's slot.
     class Ticket {
     public:
         Ticket() = default;
@@ -52,8 +60,9 @@ public:
         // and again when forwarded_for() names another client).
         Verdict verdict() const { return verdict_; }
         // The client, as far as it is believed: the peer, or whom a trusted
-        // proxy forwarded for.
-        const IpAddress& client() const { return client_; }
+        // proxy forwarded for. The unspecified address (::) for a ticket
+        // that holds nothing (default-constructed or moved from).
+        const IpAddress& client() const;
         // Whether client() is not the peer but whom a proxy forwarded for.
         bool forwarded() const { return forwarded_; }
         // The requests of this connection are now from `client` (a trusted
@@ -69,39 +78,64 @@ public:
         void uncount();
         void release();
 
-        Admission* admission_ = nullptr;
-        Entry* entry_ = nullptr;  // null for an exempt address, or without per-address limits
-        IpAddress client_;
+        ClientSlot* slot_ = nullptr;  // null: holds nothing
         Verdict verdict_ = Verdict::admitted;
-        bool counted_ = false;  // admitted: in open_, and in entry_ if any
+        bool counted_ = false;  // admitted: in open_, and in the client's entry if any
         bool forwarded_ = false;
     };
 
     explicit Admission(AdmissionLimits limits) : limits_(std::move(limits)) {}
+    // Tickets and client slots point back to it.
+    Admission(const Admission&) = delete;
+    Admission& operator=(const Admission&) = delete;
 
     // A connection from `peer` was accepted.
     Ticket arrive(const IpAddress& peer, std::int64_t now_ms);
 
     // Connections admitted and still open.
     std::size_t open() const { return open_; }
-    // Addresses remembered now (for tests, and a metric).
+    // Addresses remembered now (for tests, and a metric): limit_key()s, each
+    // kept a while after its last connection closes (its bucket refills).
     std::size_t addresses() const { return entries_.size(); }
+    // Client addresses with a connection open, admitted or not (for tests).
+    std::size_t clients() const { return clients_.size(); }
 
 private:
+    // Per limit key: what its connections count, its handshake bucket.
     struct Entry {
         std::size_t open = 0;
         double tokens = 0;
         std::int64_t refilled_ms = 0;
     };
+    // Per client address with a connection open (exempt ones and those over
+    // a limit too), for as long as a ticket holds it.
+    struct Client {
+        Admission* admission = nullptr;
+        // The entry of limit_key(address) its counted connections count in;
+        // null when none is counted, when the address is exempt, or without
+        // per-address limits. Set only while that entry's open > 0, so the
+        // sweep never forgets an entry still pointed to.
+        Entry* entry = nullptr;
+        std::uint32_t tickets = 0;  // hold this slot: gone with the last
+        std::uint32_t counted = 0;  // of those, counted_
+    };
     bool counts_addresses() const { return limits_.max_per_address > 0 || limits_.handshakes_per_second > 0; }
+    ClientSlot* hold(const IpAddress& client);
+    void let_go(ClientSlot* slot);
     void refill(Entry& entry, std::int64_t now_ms) const;
     void forget_idle(std::int64_t now_ms);
 
     AdmissionLimits limits_;
+    // Node-based: a slot or entry stays where it is while others come and go.
     std::unordered_map<IpAddress, Entry, IpAddressHash> entries_;
+    std::unordered_map<IpAddress, Client, IpAddressHash> clients_;
     std::size_t open_ = 0;
     std::int64_t now_ms_ = 0;  // as of the last arrival
     std::int64_t swept_ms_ = 0;
 };
+
+// One per open connection, idle WebSockets included (issue 21): a pointer
+// and three small fields, everything per address being in the client slot.
+static_assert(sizeof(Admission::Ticket) <= 16, "an Admission::Ticket is held by every open connection");
 
 }  // namespace wirechat::access

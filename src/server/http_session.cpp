@@ -123,8 +123,10 @@ std::size_t HttpSession::on_data(std::span<std::uint8_t> bytes) {
             if (ws::wants_upgrade(parser_.request())) {
                 // Whatever follows the head is WebSocket frames: the
                 // connection passes it to the new handler.
+                // (An upgrade is logged by upgrade(), before the ticket that
+                // names the client goes to the WebSocket session.)
                 const bool upgraded = upgrade(parser_.request());
-                log_access(&parser_.request());
+                if (!upgraded) log_access(&parser_.request());
                 return upgraded ? used : input.size();
             }
             if (parser_.expects_continue()) send_response("HTTP/1.1 100 Continue\r\n\r\n");
@@ -326,6 +328,7 @@ bool HttpSession::upgrade(const http::Request& request) {
     if (watcher_) watcher_->accept(*request.find("Sec-WebSocket-Key"));
     send_response(out);
     connection_.loop().timers().cancel(timer_);
+    log_access(&request);
     // From here on this session is only waiting to be destroyed.
     connection_.set_handler(std::make_unique<WsSession>(connection_, route->context, request, std::move(ticket_),
                                                         server_.compression(decision.deflate), std::move(watcher_),

@@ -242,6 +242,8 @@ TEST_CASE("trust-proxy: X-Forwarded-For is believed from the proxy only") {
     std::remove(log_name);
     CHECK(text.find("peer=198.51.100.7 ") != std::string::npos);
     CHECK(text.find("peer=203.0.113.9 ") != std::string::npos);
+    // The upgrade's line too, though its ticket went on to the WebSocket.
+    CHECK(text.find("peer=192.0.2.50 ") != std::string::npos);
     CHECK(text.find("peer=192.0.2.1") == std::string::npos);
     CHECK(text.find("peer=127.0.0.2:") != std::string::npos);
 }

@@ -492,3 +492,147 @@ TEST_CASE("forwarded_for leaves the proxy's entry to the sweep") {
     CHECK_FALSE(t.take_handshake(10'000));
     CHECK(t.take_handshake(10'000) == 1);
 }
+
+// What every connection of an address shares (its address, its entry) is
+// kept once per address, in a slot that goes with the address's last ticket.
+
+TEST_CASE("the slot of an exempt address goes with its last connection") {
+    AdmissionLimits config = limits(0, 1, 1, 1);
+    config.exempt.push_back(*parse_cidr("127.0.0.0/8"));
+    Admission admission(std::move(config));
+    std::vector<Ticket> tickets;
+    for (int i = 0; i < 3; ++i) tickets.push_back(admission.arrive(ip("127.0.0.1"), 0));
+    tickets.push_back(admission.arrive(ip("127.0.0.2"), 0));
+    CHECK(admission.clients() == 2);
+    CHECK(admission.addresses() == 0);  // no per-address limit: no entry
+    CHECK(tickets.front().client() == ip("127.0.0.1"));
+    CHECK(tickets.back().client() == ip("127.0.0.2"));
+    tickets.erase(tickets.begin());
+    CHECK(admission.clients() == 2);
+    tickets.pop_back();
+    CHECK(admission.clients() == 1);
+    tickets.clear();
+    CHECK(admission.clients() == 0);
+    CHECK(admission.open() == 0);
+}
+
+TEST_CASE("without per-address limits the slot goes with its last connection") {
+    Admission admission(limits(2, 0));
+    Ticket a = admission.arrive(ip("192.0.2.1"), 0);
+    Ticket b = admission.arrive(ip("192.0.2.1"), 0);
+    Ticket c = admission.arrive(ip("192.0.2.1"), 0);
+    CHECK(c.verdict() == Verdict::server_full);
+    CHECK(admission.clients() == 1);
+    CHECK(admission.addresses() == 0);
+    a = Ticket();
+    b = Ticket();
+    CHECK(admission.clients() == 1);  // c, refused, still holds it
+    CHECK(c.client() == ip("192.0.2.1"));
+    c = Ticket();
+    CHECK(admission.clients() == 0);
+}
+
+TEST_CASE("a connection over a limit holds its slot, and counts nothing") {
+    Admission admission(limits(0, 1, 1, 1));
+    Ticket first = admission.arrive(ip("192.0.2.1"), 0);
+    Ticket over = admission.arrive(ip("192.0.2.1"), 0);
+    REQUIRE(over.verdict() == Verdict::address_full);
+    CHECK(over.client() == ip("192.0.2.1"));
+    CHECK_FALSE(over.take_handshake(0));  // no bucket: it is refused anyway
+    first = Ticket();
+    CHECK(admission.open() == 0);
+    CHECK(admission.clients() == 1);
+    // Nothing counted is left in the entry: the sweep may forget it.
+    Ticket trigger = admission.arrive(ip("192.0.2.9"), 10'000);
+    CHECK(admission.addresses() == 1);  // 192.0.2.9's only
+    CHECK(admission.clients() == 2);
+    over = Ticket();
+    CHECK(admission.clients() == 1);
+    // The address comes back with a fresh entry.
+    Ticket back = admission.arrive(ip("192.0.2.1"), 10'000);
+    CHECK(back.verdict() == Verdict::admitted);
+    CHECK_FALSE(back.take_handshake(10'000));
+    CHECK(back.take_handshake(10'000) == 1);
+}
+
+TEST_CASE("forwarded_for moves the ticket to the client's slot") {
+    Admission admission(limits(0, 4));
+    Ticket t = admission.arrive(ip("10.0.0.1"), 0);
+    Ticket u = admission.arrive(ip("10.0.0.1"), 0);
+    CHECK(admission.clients() == 1);
+    t.forwarded_for(ip("203.0.113.9"));
+    CHECK(admission.clients() == 2);
+    u.forwarded_for(ip("203.0.113.9"));
+    CHECK(admission.clients() == 1);  // the proxy has no connection left
+    CHECK(t.client() == ip("203.0.113.9"));
+    CHECK(u.client() == ip("203.0.113.9"));
+    t = Ticket();
+    u = Ticket();
+    CHECK(admission.clients() == 0);
+    CHECK(admission.open() == 0);
+}
+
+TEST_CASE("an exempt IPv6 address does not count in its /64's entry") {
+    AdmissionLimits config = limits(0, 1, 1, 1);
+    config.exempt.push_back(*parse_cidr("2001:db8::1"));
+    Admission admission(std::move(config));
+    Ticket exempt1 = admission.arrive(ip("2001:db8::1"), 0);
+    Ticket neighbour = admission.arrive(ip("2001:db8::2"), 0);
+    Ticket exempt2 = admission.arrive(ip("2001:db8::1"), 0);
+    CHECK(exempt1.verdict() == Verdict::admitted);
+    CHECK(neighbour.verdict() == Verdict::admitted);
+    CHECK(exempt2.verdict() == Verdict::admitted);
+    CHECK(admission.arrive(ip("2001:db8::3"), 0).verdict() == Verdict::address_full);
+    for (int i = 0; i < 5; ++i) REQUIRE_FALSE(exempt2.take_handshake(0));
+    CHECK_FALSE(neighbour.take_handshake(0));
+    CHECK(neighbour.take_handshake(0) == 1);
+    CHECK(admission.clients() == 2);
+    CHECK(admission.addresses() == 1);
+    neighbour = Ticket();
+    CHECK(admission.arrive(ip("2001:db8::3"), 0).verdict() == Verdict::admitted);
+}
+
+TEST_CASE("tickets keep their client while the table grows") {
+    Admission admission(limits(0, 1, 1, 1));
+    std::vector<Ticket> tickets;
+    for (int i = 0; i < 2000; ++i) {
+        IpAddress address = ip("2001:db8::");
+        address.bytes[6] = std::uint8_t(i >> 8);
+        address.bytes[7] = std::uint8_t(i);  // a /64 each
+        tickets.push_back(admission.arrive(address, 0));
+        REQUIRE(tickets.back().verdict() == Verdict::admitted);
+    }
+    CHECK(admission.clients() == 2000);
+    CHECK(admission.addresses() == 2000);
+    for (int i = 0; i < 2000; ++i) {
+        REQUIRE(tickets[std::size_t(i)].client().bytes[6] == std::uint8_t(i >> 8));
+        REQUIRE(tickets[std::size_t(i)].client().bytes[7] == std::uint8_t(i));
+        REQUIRE_FALSE(tickets[std::size_t(i)].take_handshake(0));
+        REQUIRE(tickets[std::size_t(i)].take_handshake(0) == 1);
+    }
+    tickets.clear();
+    CHECK(admission.clients() == 0);
+    CHECK(admission.open() == 0);
+}
+
+TEST_CASE("a ticket holding nothing has the unspecified address and no limits") {
+    Admission admission(limits(0, 1, 1, 1));
+    Ticket none;
+    CHECK(none.client() == IpAddress{});
+    CHECK(none.verdict() == Verdict::admitted);
+    CHECK_FALSE(none.forwarded());
+    CHECK_FALSE(none.take_handshake(0));
+    none.forwarded_for(ip("192.0.2.1"));  // nothing to move
+    CHECK(none.client() == IpAddress{});
+    CHECK(admission.clients() == 0);
+    Ticket t = admission.arrive(ip("192.0.2.1"), 0);
+    Ticket moved(std::move(t));
+    CHECK(t.client() == IpAddress{});
+    CHECK(moved.client() == ip("192.0.2.1"));
+    CHECK(admission.clients() == 1);
+}
+
+TEST_CASE("a ticket is at most 16 bytes") {
+    // Every open connection holds one, idle WebSockets included (issue 21).
+    STATIC_REQUIRE(sizeof(Ticket) <= 16);
+}
