@@ -139,8 +139,7 @@ std::optional<app::Identity> ChatService::identity_of(access::TokenClaims& claim
 }
 
 void ChatService::opened(WsSession& session, const http::Request& request, std::string_view inspect_token) {
-    session.tag = next_id_++;
-    sessions_.emplace(session.tag, &session);
+    session.tag = sessions_.add(session);
     const http::QueryPairs pairs = arrival_query(request).value_or(http::QueryPairs{});
     const app::Arrival arrival{.nickname = parameter(pairs, "nickname"),
                                .room = parameter(pairs, "room"),
@@ -168,14 +167,13 @@ void ChatService::message(WsSession& session, ws::Opcode op, std::span<const std
 }
 
 void ChatService::closed(WsSession& session) {
-    if (sessions_.erase(session.tag)) chat_.disconnect(session.tag);
+    if (sessions_.remove(session.tag)) chat_.disconnect(session.tag);
 }
 
 void ChatService::send(app::ClientId to, std::string_view envelope) {
-    auto it = sessions_.find(to);
-    if (it == sessions_.end()) return;
-    if (too_slow(*it->second)) return;
-    it->second->send_text(envelope);
+    WsSession* session = sessions_.find(to);
+    if (!session || too_slow(*session)) return;
+    session->send_text(envelope);
 }
 
 void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view envelope) {
@@ -183,16 +181,16 @@ void ChatService::broadcast(std::span<const app::ClientId> to, std::string_view 
     if (envelope.starts_with(R"({"type":"new_message")")) ++metrics_.broadcasts_this_tick;
     BroadcastFrames frames(envelope);
     for (app::ClientId id : to) {
-        auto it = sessions_.find(id);
-        if (it == sessions_.end() || too_slow(*it->second)) continue;
-        it->second->send_framed(frames.for_compressor(it->second->compressor()), envelope.size());
+        WsSession* session = sessions_.find(id);
+        if (!session || too_slow(*session)) continue;
+        session->send_framed(frames.for_compressor(session->compressor()), envelope.size());
     }
 }
 
 void ChatService::end(app::ClientId to, std::string_view reason, Ending why) {
-    auto it = sessions_.find(to);
-    if (it == sessions_.end()) return;
-    it->second->close(why == Ending::refused ? ws::close_code::policy : ws::close_code::internal, reason);
+    WsSession* session = sessions_.find(to);
+    if (!session) return;
+    session->close(why == Ending::refused ? ws::close_code::policy : ws::close_code::internal, reason);
 }
 
 // A recipient that does not read is closed rather than buffered for: its

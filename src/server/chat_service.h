@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 
 #include "access/token.h"
 #include "app/chat.h"
@@ -19,6 +18,7 @@
 #include "net/event_loop.h"
 #include "server/metrics.h"
 #include "server/options.h"
+#include "server/session_table.h"
 #include "server/ws_service.h"
 
 namespace wirechat::server {
@@ -53,8 +53,7 @@ private:
     ServerMetrics& metrics_;
     std::unique_ptr<app::Engine> engine_;
     app::Chat chat_;
-    std::unordered_map<app::ClientId, WsSession*> sessions_;
-    app::ClientId next_id_ = 1;
+    SessionTable sessions_;
     // With --auth-secret-file: the identity of the token admit() accepted,
     // for the opened() that follows it.
     std::optional<app::Identity> admitted_;
