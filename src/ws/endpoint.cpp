@@ -43,6 +43,11 @@ std::string_view truncate_utf8(std::string_view text, std::size_t limit) {
 
 }  // namespace
 
+// Every connection has an endpoint, busy or idle, so each byte here is paid
+// per connection (issue 21: an idle WebSocket within 256 bytes of RSS). What
+// only a busy one needs belongs in Reading or Seldom.
+static_assert(sizeof(Endpoint) <= 48, "keep the endpoint of an idle connection small");
+
 Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink,
                    std::optional<EndpointCompression> compression)
     : role_(role), options_(options), handler_(handler), sink_(sink) {
@@ -59,130 +64,143 @@ Endpoint::Seldom& Endpoint::seldom() {
     return *seldom_;
 }
 
+// A feed that continues a frame or message works on the parked Reading in
+// place. Any other starts at a frame boundary, from a fresh Reading on the
+// stack (so the common feed, holding whole frames, touches no heap), which is
+// parked only if the feed ends inside a frame or message.
 void Endpoint::feed(std::span<std::uint8_t> bytes) {
+    if (seldom_ && seldom_->reading.under_way()) return read(seldom_->reading, bytes);
+    Reading reading;
+    read(reading, bytes);
+    if (reading.under_way() && state_ != State::closed) seldom().reading = reading;
+}
+
+void Endpoint::read(Reading& r, std::span<std::uint8_t> bytes) {
     while (!bytes.empty() && state_ != State::closed) {
-        if (!in_payload_) {
-            const FrameParser::Result result = parser_.parse(bytes);
+        if (!r.in_payload) {
+            const FrameParser::Result result = r.parser.parse(bytes);
             bytes = bytes.subspan(result.consumed);
             if (result.status == FrameParser::Status::incomplete) return;
             if (result.status == FrameParser::Status::invalid_length) {
                 fail(close_code::protocol_error, "frame length has its top bit set");
                 return;
             }
-            start_frame();
+            start_frame(r);
         } else {
             const std::size_t n = static_cast<std::size_t>(
-                std::min<std::uint64_t>(frame_.length - payload_received_, bytes.size()));
-            take_payload(bytes.first(n));
+                std::min<std::uint64_t>(r.frame.length - r.payload_received, bytes.size()));
+            take_payload(r, bytes.first(n));
             bytes = bytes.subspan(n);
         }
     }
 }
 
-void Endpoint::start_frame() {
-    frame_ = parser_.header();
-    handler_.on_frame_received(frame_.opcode);
-    if (role_ == Role::server && !frame_.masked)
+void Endpoint::start_frame(Reading& r) {
+    r.frame = r.parser.header();
+    const FrameHeader& frame = r.frame;
+    handler_.on_frame_received(frame.opcode);
+    if (role_ == Role::server && !frame.masked)
         return fail(close_code::protocol_error, "client frames must be masked");
-    if (role_ == Role::client && frame_.masked)
+    if (role_ == Role::client && frame.masked)
         return fail(close_code::protocol_error, "server frames must not be masked");
     // RSV1 is permessage-deflate's, once negotiated; RSV2 and RSV3 belong
     // to no extension we speak.
-    const bool compressed = (frame_.rsv & rsv_compressed) != 0;
-    if ((frame_.rsv & ~rsv_compressed) != 0 || (compressed && peer_window_bits_ == 0))
+    const bool compressed = (frame.rsv & rsv_compressed) != 0;
+    if ((frame.rsv & ~rsv_compressed) != 0 || (compressed && peer_window_bits_ == 0))
         return fail(close_code::protocol_error, "RSV bits set without a negotiated extension");
-    if (!is_known_opcode(frame_.opcode)) return fail(close_code::protocol_error, "reserved opcode");
+    if (!is_known_opcode(frame.opcode)) return fail(close_code::protocol_error, "reserved opcode");
     // RFC 7692 6: only a data message's first frame says it is compressed.
-    if (compressed && (is_control(frame_.opcode) || frame_.opcode == Opcode::continuation))
+    if (compressed && (is_control(frame.opcode) || frame.opcode == Opcode::continuation))
         return fail(close_code::protocol_error, "RSV1 set on a control or continuation frame");
 
-    if (is_control(frame_.opcode)) {
-        if (!frame_.fin) return fail(close_code::protocol_error, "fragmented control frame");
-        if (frame_.length > max_control_payload)
+    if (is_control(frame.opcode)) {
+        if (!frame.fin) return fail(close_code::protocol_error, "fragmented control frame");
+        if (frame.length > max_control_payload)
             return fail(close_code::protocol_error, "control frame payload over 125 bytes");
-    } else if (frame_.opcode == Opcode::continuation) {
-        if (!message_open_) return fail(close_code::protocol_error, "continuation without a message");
+    } else if (frame.opcode == Opcode::continuation) {
+        if (!r.message_open) return fail(close_code::protocol_error, "continuation without a message");
     } else {
-        if (message_open_)
+        if (r.message_open)
             return fail(close_code::protocol_error, "new message inside a fragmented message");
-        message_open_ = true;
-        message_opcode_ = frame_.opcode;
-        message_compressed_ = compressed;
-        message_size_ = 0;
-        utf8_.reset();
+        r.message_open = true;
+        r.message_opcode = frame.opcode;
+        r.message_compressed = compressed;
+        r.message_size = 0;
+        r.utf8.reset();
     }
 
     // Once we have sent a close only the peer's close matters (RFC 6455
     // 5.5.1); the fragmentation rules above still apply, to keep frame
     // boundaries trustworthy, but payloads are skipped unread.
-    discard_ = state_ == State::closing && frame_.opcode != Opcode::close;
+    r.discard = state_ == State::closing && frame.opcode != Opcode::close;
     // A compressed message is inflated as it arrives, never buffered as it
     // came: its inflated size is what is checked, while inflating.
-    if (!is_control(frame_.opcode) && !discard_ && !message_compressed_) {
+    if (!is_control(frame.opcode) && !r.discard && !r.message_compressed) {
         // Refused from the header alone: a peer announcing a huge message is
         // stopped before it can make us buffer any of it.
-        if (frame_.length > options_.max_message - message_size_)
+        if (frame.length > options_.max_message - r.message_size)
             return fail(close_code::too_big, "message too big");
-        message_size_ += static_cast<std::size_t>(frame_.length);
+        r.message_size += static_cast<std::size_t>(frame.length);
     }
 
-    in_payload_ = true;
-    payload_received_ = 0;
-    if (frame_.length == 0) take_payload({});
+    r.in_payload = true;
+    r.payload_received = 0;
+    if (frame.length == 0) take_payload(r, {});
 }
 
-void Endpoint::take_payload(std::span<std::uint8_t> chunk) {
-    const std::uint64_t offset = payload_received_;
-    payload_received_ += chunk.size();
-    const bool frame_done = payload_received_ == frame_.length;
-    if (discard_) {
+void Endpoint::take_payload(Reading& r, std::span<std::uint8_t> chunk) {
+    const FrameHeader& frame = r.frame;
+    const std::uint64_t offset = r.payload_received;
+    r.payload_received += chunk.size();
+    const bool frame_done = r.payload_received == frame.length;
+    if (r.discard) {
         if (frame_done) {
-            if (frame_.fin && !is_control(frame_.opcode)) {
-                message_open_ = false;
+            if (frame.fin && !is_control(frame.opcode)) {
+                r.message_open = false;
                 if (seldom_) seldom_->message.clear();
             }
-            end_frame();
+            end_frame(r);
         }
         return;
     }
-    if (frame_.masked) apply_mask(chunk.data(), chunk.size(), frame_.mask_key, offset);
+    if (frame.masked) apply_mask(chunk.data(), chunk.size(), frame.mask_key, offset);
     const bool whole_frame = offset == 0 && frame_done;
 
-    if (is_control(frame_.opcode)) {
-        if (whole_frame) return control_frame(chunk);
+    if (is_control(frame.opcode)) {
+        if (whole_frame) return control_frame(r, chunk);
         std::uint8_t* control = seldom().control.data();
         std::memcpy(control + offset, chunk.data(), chunk.size());
-        if (frame_done) control_frame({control, static_cast<std::size_t>(frame_.length)});
+        if (frame_done) control_frame(r, {control, static_cast<std::size_t>(frame.length)});
         return;
     }
 
-    if (message_compressed_) return inflate_payload(chunk, frame_done);
+    if (r.message_compressed) return inflate_payload(r, chunk, frame_done);
 
     // Checked as the bytes arrive, so bad text is refused at the first bad
     // byte, even in the middle of a fragment.
-    if (message_opcode_ == Opcode::text && !utf8_.feed(chunk))
+    if (r.message_opcode == Opcode::text && !r.utf8.feed(chunk))
         return fail(close_code::invalid_payload, "text is not valid UTF-8");
 
-    if (whole_frame && frame_.fin && frame_.opcode != Opcode::continuation)
-        return complete_message(chunk);  // the hot path: no copy
+    if (whole_frame && frame.fin && frame.opcode != Opcode::continuation)
+        return complete_message(r, chunk);  // the hot path: no copy
     std::vector<std::uint8_t>& message = seldom().message;
-    if (offset == 0) message.reserve(message_size_);  // bounded by max_message
+    if (offset == 0) message.reserve(r.message_size);  // bounded by max_message
     message.insert(message.end(), chunk.begin(), chunk.end());
     if (!frame_done) return;
-    if (frame_.fin) complete_message(message);
-    else end_frame();
+    if (frame.fin) complete_message(r, message);
+    else end_frame(r);
 }
 
 // Each piece of compressed payload is inflated as it arrives, straight into
 // the message buffer, with the room left under max_message as the limit: a
 // zip bomb is stopped once it has produced max_message + 1 bytes.
-void Endpoint::inflate_payload(std::span<const std::uint8_t> chunk, bool frame_done) {
+void Endpoint::inflate_payload(Reading& r, std::span<const std::uint8_t> chunk, bool frame_done) {
     std::optional<Inflater>& inflater = seldom().inflater;
     if (!inflater) inflater.emplace(peer_window_bits_, peer_keeps_context_);
     std::vector<std::uint8_t>& message = seldom_->message;
     const std::size_t before = message.size();
     Inflater::Status status = inflater->inflate(chunk, message, options_.max_message);
-    if (status == Inflater::Status::ok && frame_done && frame_.fin)
+    if (status == Inflater::Status::ok && frame_done && r.frame.fin)
         status = inflater->finish_message(message, options_.max_message);
     // The text inflated so far (within the limit) is checked before the
     // inflater's verdict, so that the violation reported is the first one in
@@ -190,36 +208,36 @@ void Endpoint::inflate_payload(std::span<const std::uint8_t> chunk, bool frame_d
     // in a message that also inflates too far closed with 1007 when it
     // arrived in pieces and 1009 when it arrived at once (found by fuzzing).
     const std::size_t inflated = std::min(message.size(), options_.max_message);
-    if (message_opcode_ == Opcode::text && !utf8_.feed({message.data() + before, inflated - before}))
+    if (r.message_opcode == Opcode::text && !r.utf8.feed({message.data() + before, inflated - before}))
         return fail(close_code::invalid_payload, "text is not valid UTF-8");
     if (status == Inflater::Status::too_big) return fail(close_code::too_big, "message too big once inflated");
     if (status == Inflater::Status::corrupt)
         return fail(close_code::invalid_payload, "compressed payload is not valid DEFLATE");
     if (!frame_done) return;
-    if (frame_.fin) complete_message(message);
-    else end_frame();
+    if (r.frame.fin) complete_message(r, message);
+    else end_frame(r);
 }
 
-void Endpoint::end_frame() {
-    in_payload_ = false;
-    parser_.reset();
+void Endpoint::end_frame(Reading& r) {
+    r.in_payload = false;
+    r.parser.reset();
 }
 
-void Endpoint::complete_message(std::span<const std::uint8_t> payload) {
-    if (message_opcode_ == Opcode::text && !utf8_.complete())
+void Endpoint::complete_message(Reading& r, std::span<const std::uint8_t> payload) {
+    if (r.message_opcode == Opcode::text && !r.utf8.complete())
         return fail(close_code::invalid_payload, "text ends inside a UTF-8 sequence");
-    end_frame();
-    message_open_ = false;
-    handler_.on_message(message_opcode_, payload);
+    end_frame(r);
+    r.message_open = false;
+    handler_.on_message(r.message_opcode, payload);
     if (!seldom_) return;  // delivered straight from the fed bytes
     std::vector<std::uint8_t>& message = seldom_->message;
     message.clear();
     if (message.capacity() > retained_message_capacity) message = std::vector<std::uint8_t>();
 }
 
-void Endpoint::control_frame(std::span<const std::uint8_t> payload) {
-    end_frame();
-    switch (frame_.opcode) {
+void Endpoint::control_frame(Reading& r, std::span<const std::uint8_t> payload) {
+    end_frame(r);
+    switch (r.frame.opcode) {
         case Opcode::ping:
             // The handler may have closed since this ping's header arrived.
             if (state_ != State::open) return;

@@ -116,13 +116,35 @@ public:
     Deflater* compressor() const { return deflater_; }
 
 private:
+    // What is being read: the frame under way and the data message it belongs
+    // to. Between frames with no message open none of it carries information,
+    // and that is where an idle connection sits; so it is not kept in the
+    // endpoint but on feed()'s stack, and parked in Seldom only when a feed
+    // ends inside a frame or a fragmented message.
+    struct Reading {
+        FrameParser parser;
+        FrameHeader frame;
+        std::uint64_t payload_received = 0;
+        std::size_t message_size = 0;  // announced by the message's frames so far
+        bool in_payload = false;
+        bool discard = false;  // skip this frame's payload: we are closing
+        // The data message being read, possibly over several frames.
+        bool message_open = false;
+        Opcode message_opcode = Opcode::binary;
+        bool message_compressed = false;  // RSV1 on its first frame
+        Utf8Validator utf8;
 
-    void start_frame();
-    void take_payload(std::span<std::uint8_t> chunk);
-    void inflate_payload(std::span<const std::uint8_t> chunk, bool frame_done);
-    void end_frame();
-    void complete_message(std::span<const std::uint8_t> payload);
-    void control_frame(std::span<const std::uint8_t> payload);
+        // Inside a frame (from its first header byte) or a message.
+        bool under_way() const { return parser.started() || message_open; }
+    };
+
+    void read(Reading& r, std::span<std::uint8_t> bytes);
+    void start_frame(Reading& r);
+    void take_payload(Reading& r, std::span<std::uint8_t> chunk);
+    void inflate_payload(Reading& r, std::span<const std::uint8_t> chunk, bool frame_done);
+    void end_frame(Reading& r);
+    void complete_message(Reading& r, std::span<const std::uint8_t> payload);
+    void control_frame(Reading& r, std::span<const std::uint8_t> payload);
     void peer_closed(std::span<const std::uint8_t> payload);
     void fail(std::uint16_t code, std::string_view why);
     void write_close(std::uint16_t code, std::string_view reason);
@@ -132,14 +154,6 @@ private:
     // endpoint, so padding here is paid per connection.
     Role role_;
     State state_ = State::open;
-    // The frame being read.
-    bool in_payload_ = false;
-    bool discard_ = false;  // skip this frame's payload: we are closing
-    // The data message being read, possibly over several frames.
-    bool message_open_ = false;
-    Opcode message_opcode_ = Opcode::binary;
-    bool message_compressed_ = false;  // RSV1 on its first frame
-    Utf8Validator utf8_;
     // permessage-deflate as agreed: the inflater is made with the first
     // compressed message. 0: not agreed, RSV1 is a protocol error.
     std::uint8_t peer_window_bits_ = 0;
@@ -148,11 +162,6 @@ private:
     EndpointOptions options_;
     EndpointHandler& handler_;
     ByteSink& sink_;
-
-    FrameParser parser_;
-    FrameHeader frame_;
-    std::uint64_t payload_received_ = 0;
-    std::size_t message_size_ = 0;  // announced by the message's frames so far
 
     // Without compression, nullptr; not owned.
     Deflater* deflater_ = nullptr;
@@ -172,6 +181,10 @@ private:
         std::uint8_t sent_close_reason_size = 0;
         std::array<char, max_close_reason> sent_close_reason;
         MaskKeyPool mask_keys;  // client role only
+        // What a feed left inside a frame or message. Seldom is never freed,
+        // so a peer whose frames keep arriving split costs one allocation,
+        // not one per frame.
+        Reading reading;
     };
     Seldom& seldom();
     std::unique_ptr<Seldom> seldom_;

@@ -32,6 +32,9 @@ public:
     // The decoded header; meaningful once parse() returned complete.
     const FrameHeader& header() const { return header_; }
 
+    // True from the first byte taken until reset(): a frame has begun.
+    bool started() const { return have_ != 0; }
+
     // Prepare for the next frame.
     void reset();
 
