@@ -34,12 +34,12 @@ constexpr app::ClientId client = 1;
 constexpr std::int64_t now_ms = 1'700'000'000'000;
 
 // The WebSocket half: what WsSession and ChatService do for one session.
-class Session final : public ws::EndpointHandler, public ws::ByteSink, public app::Transport {
+class Session final : public ws::EndpointHandler, public app::Transport {
 public:
     explicit Session(std::optional<ws::EndpointCompression> compression)
         : engine_(options, 1),
           chat_(*this, engine_, options),
-          endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = 4096}, *this, *this,
+          endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = 4096}, *this,
                     compression) {
         chat_.connect(client, now_ms);
     }

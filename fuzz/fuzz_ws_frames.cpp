@@ -233,7 +233,7 @@ std::vector<Event> model(std::span<const std::uint8_t> wire, const Setup& setup)
     return events;
 }
 
-class Recorder final : public ws::EndpointHandler, public ws::ByteSink {
+class Recorder final : public ws::EndpointHandler {
 public:
     explicit Recorder(const Setup& setup) : setup_(setup) {}
     ws::Endpoint* endpoint = nullptr;
@@ -310,7 +310,7 @@ Run run_endpoint(std::span<const std::uint8_t> wire, const Setup& setup, fuzz::C
     }
     Recorder recorder(setup);
     ws::Endpoint endpoint(setup.role, ws::EndpointOptions{.max_message = setup.max_message},
-                          recorder, recorder, compression);
+                          recorder, compression);
     recorder.endpoint = &endpoint;
     Bytes buffer(wire.begin(), wire.end());  // the endpoint unmasks in place
     std::size_t pos = 0;

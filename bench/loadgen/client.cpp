@@ -253,8 +253,7 @@ void Client::read_handshake(std::span<std::uint8_t> bytes) {
         return fail("the server answered with extensions that were not offered: " + std::string(extensions));
     }
     // The bases are private: converted here, where that is allowed.
-    endpoint_.emplace(ws::Role::client, endpoint_options(), static_cast<ws::EndpointHandler&>(*this),
-                      static_cast<ws::ByteSink&>(*this), compression);
+    endpoint_.emplace(ws::Role::client, endpoint_options(), static_cast<ws::EndpointHandler&>(*this), compression);
     state_ = State::open;
     std::size_t body = end + 4;
     std::size_t rest = handshake_.size() - body;

@@ -69,7 +69,7 @@ protected:
 
 class ClientLoop;
 
-class Client final : private ws::EndpointHandler, private ws::ByteSink {
+class Client final : private ws::EndpointHandler {
 public:
     // Starts a non-blocking connect from `source` (0: any address) to the
     // target, asking for `path` (empty: the target's). `id` is the scenario's
@@ -99,7 +99,6 @@ private:
     // ws::EndpointHandler
     void on_message(ws::Opcode op, std::span<const std::uint8_t> payload) override;
     void on_closed(std::uint16_t code, std::string_view reason, bool clean) override;
-    // ws::ByteSink
     void write(std::span<const std::uint8_t> bytes) override;
 
     void socketio_packet(std::string_view packet);

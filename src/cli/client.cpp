@@ -84,13 +84,13 @@ ws::EndpointOptions endpoint_options() {
     return options;
 }
 
-class Session final : private ws::EndpointHandler, private ws::ByteSink {
+class Session final : private ws::EndpointHandler {
 public:
     Session(const ClientOptions& options, Stream& stream, trace::Tracer* tracer)
         : options_(options),
           stream_(stream),
           tracer_(tracer),
-          endpoint_(ws::Role::client, endpoint_options(), *this, *this) {}
+          endpoint_(ws::Role::client, endpoint_options(), *this) {}
 
     int run(std::string_view early_bytes);
 

@@ -11,8 +11,7 @@ WsSession::WsSession(net::Connection& connection, const WsEndpointContext& conte
       context_(context),
       ticket_(std::move(ticket)),
       watcher_(std::move(watcher)),
-      endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = context.options.max_message}, *this, *this,
-                compression),
+      endpoint_(ws::Role::server, ws::EndpointOptions{.max_message = context.options.max_message}, *this, compression),
       quiet_since_(std::uint32_t(connection.loop().now_ms())) {
     ++context_.metrics.websockets_open[std::size_t(context_.kind)];
     context_.service.opened(*this, request, inspect_token);

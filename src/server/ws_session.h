@@ -36,8 +36,7 @@ struct WsEndpointContext {
 // (see net/block_pool.h).
 class WsSession final : public net::ProtocolHandler,
                         public net::Pooled<WsSession>,
-                        private ws::EndpointHandler,
-                        private ws::ByteSink {
+                        private ws::EndpointHandler {
 public:
     // `compression`: permessage-deflate as the handshake agreed it, if at
     // all. `watcher` (null unless --trace, or the connection is
@@ -91,7 +90,6 @@ private:
     void on_closed(std::uint16_t code, std::string_view reason, bool clean) override;
     void on_frame_received(ws::Opcode op) override { ++context_.metrics.frames_received[std::size_t(op) & 15]; }
     void on_frame_sent(ws::Opcode op) override { ++context_.metrics.frames_sent[std::size_t(op) & 15]; }
-    // ws::ByteSink
     void write(std::span<const std::uint8_t> bytes) override {
         if (watcher_) watcher_->sent(bytes);
         traffic().bytes_sent += bytes.size();

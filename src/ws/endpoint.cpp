@@ -46,11 +46,11 @@ std::string_view truncate_utf8(std::string_view text, std::size_t limit) {
 // Every connection has an endpoint, busy or idle, so each byte here is paid
 // per connection (issue 21: an idle WebSocket within 256 bytes of RSS). What
 // only a busy one needs belongs in Reading or Seldom.
-static_assert(sizeof(Endpoint) <= 48, "keep the endpoint of an idle connection small");
+static_assert(sizeof(Endpoint) <= 40, "keep the endpoint of an idle connection small");
 
-Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink,
+Endpoint::Endpoint(Role role, EndpointOptions options, EndpointHandler& handler,
                    std::optional<EndpointCompression> compression)
-    : role_(role), options_(options), handler_(handler), sink_(sink) {
+    : role_(role), options_(options), handler_(handler) {
     if (compression) {
         check_window_bits(compression->peer_window_bits);
         peer_window_bits_ = std::uint8_t(compression->peer_window_bits);
@@ -336,8 +336,8 @@ void Endpoint::write_frame(Opcode op, std::span<const std::uint8_t> payload, std
     std::uint8_t buffer[max_frame_header + mask_chunk];
     if (role_ == Role::server) {
         const std::size_t header_size = write_frame_header(buffer, true, op, payload.size(), nullptr, rsv);
-        sink_.write({buffer, header_size});
-        if (!payload.empty()) sink_.write(payload);
+        handler_.write({buffer, header_size});
+        if (!payload.empty()) handler_.write(payload);
         return;
     }
     std::uint8_t key[4];
@@ -350,7 +350,7 @@ void Endpoint::write_frame(Opcode op, std::span<const std::uint8_t> payload, std
             std::memcpy(buffer + used, payload.data() + offset, n);
             apply_mask(buffer + used, n, key, offset);
         }
-        sink_.write({buffer, used + n});
+        handler_.write({buffer, used + n});
         offset += n;
         used = 0;
     } while (offset < payload.size());

@@ -1,7 +1,7 @@
 // One side of a WebSocket connection (RFC 6455 5-7), as a sans-I/O state
-// machine: the transport feeds it the bytes it reads, and it writes frames to
-// a ByteSink and reports messages and the end of the connection to an
-// EndpointHandler. It owns no socket and no clock, so every rule can be unit
+// machine: the transport feeds it the bytes it reads, and its EndpointHandler
+// is given the frames to write and told of messages and of the end of the
+// connection. It owns no socket and no clock, so every rule can be unit
 // tested byte by byte.
 #pragma once
 
@@ -23,21 +23,17 @@
 
 namespace wirechat::ws {
 
-// Where an endpoint writes bytes for the wire (the connection's output queue).
-// One frame may arrive in several writes; the bytes must be copied, as the
-// span is only valid during the call.
-class ByteSink {
-public:
-    virtual void write(std::span<const std::uint8_t> bytes) = 0;
-
-protected:
-    ~ByteSink() = default;
-};
-
-// The callbacks must not call feed() or destroy the Endpoint; they may send,
-// ping and close.
+// What an endpoint writes and reports goes to one object, so that the
+// endpoint keeps one reference to it, and a session that is both the sink
+// and the listener has one vtable pointer for the two (every connection
+// pays for each). The callbacks must not call feed() or destroy the
+// Endpoint; they may send, ping and close.
 class EndpointHandler {
 public:
+    // Bytes for the wire (the connection's output queue). One frame may
+    // arrive in several writes; the bytes must be copied, as the span is
+    // only valid during the call.
+    virtual void write(std::span<const std::uint8_t> bytes) = 0;
     // A whole message (reassembled from fragments), text already validated as
     // UTF-8. The span is valid only during the call. `op` is text or binary.
     virtual void on_message(Opcode op, std::span<const std::uint8_t> payload) = 0;
@@ -81,7 +77,7 @@ class Endpoint {
 public:
     // `compression` is what the handshake agreed, if anything; without it
     // RSV1 is a protocol error.
-    Endpoint(Role role, EndpointOptions options, EndpointHandler& handler, ByteSink& sink,
+    Endpoint(Role role, EndpointOptions options, EndpointHandler& handler,
              std::optional<EndpointCompression> compression = std::nullopt);
     Endpoint(const Endpoint&) = delete;
     Endpoint& operator=(const Endpoint&) = delete;
@@ -161,7 +157,6 @@ private:
 
     EndpointOptions options_;
     EndpointHandler& handler_;
-    ByteSink& sink_;
 
     // Without compression, nullptr; not owned.
     Deflater* deflater_ = nullptr;

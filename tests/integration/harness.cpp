@@ -510,7 +510,7 @@ std::string get(std::string_view path, std::string_view extra_fields) {
 WsClient::WsClient(std::uint16_t port, std::string_view path, const char* from_address)
     : socket_(port, from_address),
       endpoint_(wirechat::ws::Role::client, wirechat::ws::EndpointOptions{.max_message = 64u << 20},
-                *this, *this) {
+                *this) {
     std::string key = wirechat::ws::make_client_key();
     socket_.send(wirechat::ws::client_handshake_request("127.0.0.1:" + std::to_string(port), path, key));
     auto response = read_response(socket_, true);

@@ -184,7 +184,7 @@ std::optional<Response> read_response(Socket& socket, bool head_request = false,
 std::string get(std::string_view path, std::string_view extra_fields = {});
 
 // A WebSocket client over a blocking socket, for tests.
-class WsClient final : private wirechat::ws::EndpointHandler, private wirechat::ws::ByteSink {
+class WsClient final : private wirechat::ws::EndpointHandler {
 public:
     struct Message {
         wirechat::ws::Opcode op;

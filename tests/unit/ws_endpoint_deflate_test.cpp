@@ -38,12 +38,17 @@ Bytes cat(std::initializer_list<Bytes> parts) {
     return out;
 }
 
-struct Sink : ByteSink {
+// What an endpoint wrote.
+struct Sink {
     Bytes bytes;
-    void write(std::span<const std::uint8_t> data) override { bytes.insert(bytes.end(), data.begin(), data.end()); }
+    void write(std::span<const std::uint8_t> data) { bytes.insert(bytes.end(), data.begin(), data.end()); }
 };
 
+// What an endpoint reported, and its writes, to `sink`.
 struct Recorder : EndpointHandler {
+    explicit Recorder(Sink& out) : sink(out) {}
+    Sink& sink;
+    void write(std::span<const std::uint8_t> data) override { sink.write(data); }
     std::vector<std::string> messages;
     std::vector<std::uint16_t> closes;
     void on_message(Opcode op, std::span<const std::uint8_t> payload) override {
@@ -55,7 +60,7 @@ struct Recorder : EndpointHandler {
 // A server endpoint with compression, fed by hand.
 struct Server {
     explicit Server(std::size_t max_message = 1024 * 1024, int peer_window_bits = 15, bool peer_keeps_context = true)
-        : endpoint(Role::server, EndpointOptions{.max_message = max_message}, recorder, sink,
+        : endpoint(Role::server, EndpointOptions{.max_message = max_message}, recorder,
                    EndpointCompression{&deflater, peer_window_bits, peer_keeps_context}) {}
     void feed(Bytes bytes) { endpoint.feed(bytes); }
     void feed_bytewise(Bytes bytes) {
@@ -64,7 +69,7 @@ struct Server {
 
     Deflater deflater{15, 8, false};
     Sink sink;
-    Recorder recorder;
+    Recorder recorder{sink};
     Endpoint endpoint;
 };
 
@@ -168,11 +173,11 @@ TEST_CASE("RSV1 is refused where RFC 7692 does not allow it") {
     for (const Case& c : cases) {
         INFO(c.name);
         Sink sink;
-        Recorder recorder;
+        Recorder recorder(sink);
         Deflater deflater(15, 8, false);
         std::optional<EndpointCompression> compression;
         if (c.compression) compression = EndpointCompression{&deflater, 15, true};
-        Endpoint endpoint(Role::server, {}, recorder, sink, compression);
+        Endpoint endpoint(Role::server, {}, recorder, compression);
         Bytes input = c.input;
         endpoint.feed(input);
         CHECK(recorder.messages.empty());
@@ -262,10 +267,10 @@ TEST_CASE("a compressing client and server talk, with and without context takeov
         Deflater client_deflater(12, 8, client_keeps);
         Deflater server_deflater(15, 8, false);  // as SharedDeflaters makes it
         Sink to_server, to_client;
-        Recorder at_server, at_client;
-        Endpoint client(Role::client, {.max_message = 1 << 21}, at_client, to_server,
+        Recorder at_server(to_client), at_client(to_server);
+        Endpoint client(Role::client, {.max_message = 1 << 21}, at_client,
                         EndpointCompression{&client_deflater, 15, false});
-        Endpoint server(Role::server, {.max_message = 1 << 21}, at_server, to_client,
+        Endpoint server(Role::server, {.max_message = 1 << 21}, at_server,
                         EndpointCompression{&server_deflater, 12, client_keeps});
         const std::vector<std::string> messages = {chat_like(100), chat_like(100), "", "tiny", chat_like(70000),
                                                    chat_like(1 << 20)};

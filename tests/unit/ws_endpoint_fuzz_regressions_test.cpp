@@ -41,7 +41,7 @@ Bytes compressed_client_frame(Opcode op, const Bytes& payload) {
     return ws_test::wire_frame(op, payload, true, rsv_compressed);
 }
 
-struct Closes : EndpointHandler, ByteSink {
+struct Closes : EndpointHandler {
     std::vector<std::uint16_t> codes;
     void on_message(Opcode, std::span<const std::uint8_t>) override {}
     void on_closed(std::uint16_t code, std::string_view, bool) override { codes.push_back(code); }
@@ -53,7 +53,7 @@ struct Closes : EndpointHandler, ByteSink {
 std::uint16_t close_code_for(Bytes wire, std::size_t piece) {
     Deflater deflater(15, 8, false);
     Closes closes;
-    Endpoint endpoint(Role::server, EndpointOptions{.max_message = 16}, closes, closes,
+    Endpoint endpoint(Role::server, EndpointOptions{.max_message = 16}, closes,
                       EndpointCompression{&deflater, 15, true});
     for (std::size_t pos = 0; pos < wire.size(); pos += piece)
         endpoint.feed(std::span(wire).subspan(pos, std::min(piece, wire.size() - pos)));

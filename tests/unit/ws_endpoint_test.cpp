@@ -39,12 +39,17 @@ Bytes close_frame(std::uint16_t code, std::string_view reason = {}, bool masked 
     return frame(Opcode::close, payload, true, masked);
 }
 
-struct Sink : ByteSink {
+// What an endpoint wrote.
+struct Sink {
     Bytes bytes;
-    void write(std::span<const std::uint8_t> data) override { bytes.insert(bytes.end(), data.begin(), data.end()); }
+    void write(std::span<const std::uint8_t> data) { bytes.insert(bytes.end(), data.begin(), data.end()); }
 };
 
+// What an endpoint reported, and its writes, to `sink`.
 struct Recorder : EndpointHandler {
+    explicit Recorder(Sink& out) : sink(out) {}
+    Sink& sink;
+    void write(std::span<const std::uint8_t> data) override { sink.write(data); }
     std::vector<std::string> events;
     std::string close_reason;
     const std::uint8_t* last_message_data = nullptr;
@@ -113,8 +118,8 @@ std::ostream& operator<<(std::ostream& os, const Transcript& t) {
 Transcript run(Role role, const Bytes& input, const std::vector<std::size_t>& cuts, EndpointOptions options = {}) {
     Bytes bytes = input;
     Sink sink;
-    Recorder recorder;
-    Endpoint endpoint(role, options, recorder, sink);
+    Recorder recorder(sink);
+    Endpoint endpoint(role, options, recorder);
     std::size_t begin = 0;
     for (std::size_t cut : cuts) {
         endpoint.feed(std::span<std::uint8_t>(bytes).subspan(begin, cut - begin));
@@ -264,8 +269,8 @@ TEST_CASE("the peer's close is answered with its code") {
     check_every_split(Role::client, close_frame(1001, "", false), {{"closed 1001 clean"}, {"close:1001"}});
 
     Sink sink;
-    Recorder recorder;
-    Endpoint server(Role::server, {}, recorder, sink);
+    Recorder recorder(sink);
+    Endpoint server(Role::server, {}, recorder);
     Bytes input = cat({close_frame(1000, "bye"), frame(Opcode::text, "late")});
     server.feed(input);
     CHECK(sink.bytes == Bytes{0x88, 0x02, 0x03, 0xe8});  // code echoed, no reason
@@ -280,7 +285,8 @@ TEST_CASE("the peer's close is answered with its code") {
     CHECK(recorder.events == std::vector<std::string>{"closed 1000 clean"});
 
     Sink empty_sink;
-    Endpoint empty(Role::server, {}, recorder, empty_sink);
+    Recorder empty_recorder(empty_sink);
+    Endpoint empty(Role::server, {}, empty_recorder);
     Bytes empty_close = frame(Opcode::close, "");
     empty.feed(empty_close);
     CHECK(empty_sink.bytes == Bytes{0x88, 0x00});
@@ -293,8 +299,8 @@ TEST_CASE("our close: data is ignored until the peer's close finishes it") {
     auto run_after_close = [&](const std::vector<std::size_t>& cuts) {
         Bytes bytes = input;
         Sink sink;
-        Recorder recorder;
-        Endpoint endpoint(Role::server, {}, recorder, sink);
+        Recorder recorder(sink);
+        Endpoint endpoint(Role::server, {}, recorder);
         endpoint.close(close_code::going_away, "shutdown");
         CHECK(endpoint.state() == Endpoint::State::closing);
         CHECK_FALSE(endpoint.can_send());
@@ -318,8 +324,8 @@ TEST_CASE("our close: data is ignored until the peer's close finishes it") {
 
     // A violation while closing ends it without a second close frame.
     Sink sink;
-    Recorder recorder;
-    Endpoint endpoint(Role::server, {}, recorder, sink);
+    Recorder recorder(sink);
+    Endpoint endpoint(Role::server, {}, recorder);
     endpoint.close(close_code::normal);
     const std::size_t sent = sink.bytes.size();
     Bytes bad = frame(Opcode::text, "x", true, false);
@@ -330,8 +336,8 @@ TEST_CASE("our close: data is ignored until the peer's close finishes it") {
 
 TEST_CASE("close reasons are cut at a character boundary") {
     Sink sink;
-    Recorder recorder;
-    Endpoint endpoint(Role::server, {}, recorder, sink);
+    Recorder recorder(sink);
+    Endpoint endpoint(Role::server, {}, recorder);
     std::string reason;
     for (int i = 0; i < 100; ++i) reason += "\xC3\xA9";  // 200 bytes of 'é'
     endpoint.close(close_code::normal, reason);
@@ -342,8 +348,8 @@ TEST_CASE("close reasons are cut at a character boundary") {
 
 TEST_CASE("sending: server frames are unmasked, arguments are checked") {
     Sink sink;
-    Recorder recorder;
-    Endpoint server(Role::server, {}, recorder, sink);
+    Recorder recorder(sink);
+    Endpoint server(Role::server, {}, recorder);
     server.send_text("Hello");
     CHECK(sink.bytes == Bytes{0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f});
     sink.bytes.clear();
@@ -364,8 +370,8 @@ TEST_CASE("sending: server frames are unmasked, arguments are checked") {
 
 TEST_CASE("sending: client frames are masked with fresh keys") {
     Sink sink;
-    Recorder recorder;
-    Endpoint client(Role::client, {}, recorder, sink);
+    Recorder recorder(sink);
+    Endpoint client(Role::client, {}, recorder);
     std::string big;
     for (int i = 0; i < 10000; ++i) big += char('a' + i % 26);  // spans several mask chunks
     client.send_text("one");
@@ -384,8 +390,8 @@ TEST_CASE("sending: client frames are masked with fresh keys") {
 
 TEST_CASE("a whole frame is delivered from the fed bytes without a copy") {
     Sink sink;
-    Recorder recorder;
-    Endpoint server(Role::server, {}, recorder, sink);
+    Recorder recorder(sink);
+    Endpoint server(Role::server, {}, recorder);
     Bytes input = frame(Opcode::text, "zero copy");
     server.feed(input);
     REQUIRE(recorder.events == std::vector<std::string>{"text:zero copy"});
@@ -396,6 +402,9 @@ TEST_CASE("a whole frame is delivered from the fed bytes without a copy") {
 
 TEST_CASE("a client and a server talk through in-memory sinks") {
     struct Echo : EndpointHandler {
+        explicit Echo(Sink& out) : sink(out) {}
+        Sink& sink;
+        void write(std::span<const std::uint8_t> data) override { sink.write(data); }
         Endpoint* endpoint = nullptr;
         std::vector<std::string> events;
         void on_message(Opcode op, std::span<const std::uint8_t> payload) override {
@@ -407,10 +416,10 @@ TEST_CASE("a client and a server talk through in-memory sinks") {
         }
     };
     Sink to_server, to_client;
-    Echo server_handler;
-    Recorder client_handler;
-    Endpoint server(Role::server, {}, server_handler, to_client);
-    Endpoint client(Role::client, {}, client_handler, to_server);
+    Echo server_handler(to_client);
+    Recorder client_handler(to_server);
+    Endpoint server(Role::server, {}, server_handler);
+    Endpoint client(Role::client, {}, client_handler);
     server_handler.endpoint = &server;
     auto pump = [&] {
         while (!to_server.bytes.empty() || !to_client.bytes.empty()) {
