@@ -85,7 +85,7 @@ protected:
 // ListLinks: its owner may keep it in an IntrusiveList. Pooled: allocated
 // from a BlockPool (see block_pool.h for why). Deferred: also Disposable;
 // it is the last base with data so that the flags and the descriptor can
-// sit in its padding (every open connection has one of these: 96 bytes).
+// sit in its padding (every open connection has one of these: 88 bytes).
 class Connection final : private BatchedSocket,  // an IoHandler
                          public ListLinks<Connection>,
                          public Deferred,

@@ -173,7 +173,10 @@ void Server::stop_if_idle() {
 void Server::sweep() {
     const std::int64_t now = loop_.now_ms();
     for (net::Connection* c = connections_.front(); c;) {
-        net::Connection* next = connections_.next(*c);  // c may close and leave the list
+        // c may close and leave the list. (Should it close the next one
+        // too, that one's links are cleared and the walk ends early; the
+        // rest wait for the next sweep.)
+        net::Connection* next = connections_.next(*c);
         if (!c->closing()) c->handler().on_sweep(now);
         c = next;
     }
