@@ -77,8 +77,15 @@ Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner) : fd_(fd
     int one = 1;
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     reads_in_ring_ = loop_.receives_in_ring();
-    loop_.watch(fd_, reads_in_ring_ ? writes_only : reads_and_writes, *this);
-    if (reads_in_ring_) loop_.io_batch()->receive(*this);
+    // Where the ring receives, epoll is needed only to hear of room to
+    // write once a write found none (watch_for_room()): most connections
+    // never need it, and are spared an epoll_ctl when they open and close.
+    if (reads_in_ring_) {
+        loop_.io_batch()->receive(*this);
+    } else {
+        loop_.watch(fd_, reads_and_writes, *this);
+        watched_ = true;
+    }
 }
 
 Connection::~Connection() {
@@ -133,7 +140,10 @@ void Connection::on_io(std::uint32_t events) {
         finish();
         return;
     }
-    if ((events & EPOLLOUT) && pending_output() > 0) flush();
+    // Room to write: what is queued goes with the tick's writes. (A new
+    // socket reports room at once, usually with its first response queued
+    // in the same tick: that is no reason for a write of its own.)
+    if ((events & EPOLLOUT) && pending_output() > 0) loop_.run_before_sleep(*this);
     if (closed_) return;
     // (Where the ring receives, EPOLLHUP is left to the receive, which
     // will end with EOF or the error.)
@@ -246,8 +256,18 @@ void Connection::switch_reads(bool to_ring) {
         // epoll checks the new interest at once: bytes already waiting
         // are reported as an edge.
         loop_.io_batch()->stop_receiving(*this);
-        loop_.rewatch(fd_, reads_and_writes, *this);
+        if (watched_) loop_.rewatch(fd_, reads_and_writes, *this);
+        else loop_.watch(fd_, reads_and_writes, *this);
+        watched_ = true;
     }
+}
+
+// A write found no room: epoll is to say when there is some (at once, if
+// there already is again: epoll checks a new interest when it is added).
+void Connection::watch_for_room() {
+    if (watched_) return;
+    loop_.watch(fd_, writes_only, *this);
+    watched_ = true;
 }
 
 void Connection::deliver(std::span<std::uint8_t> bytes) {
@@ -354,7 +374,8 @@ bool Connection::write_queue(bool may_close) {
         ssize_t n = ::writev(fd_, iov, count);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK && may_close) finish();
+            if (errno == EAGAIN || errno == EWOULDBLOCK) watch_for_room();
+            else if (may_close) finish();
             return false;
         }
         wrote(std::size_t(n));
@@ -376,6 +397,7 @@ void Connection::batch_written(int result) {
     if (result == -EINTR) result = 0;  // nothing written: flush() tries again
     if (result == -EAGAIN || result == -EWOULDBLOCK) {
         settle();  // what the scratch holds must outlive the tick; wait for EPOLLOUT
+        watch_for_room();
         return;
     }
     if (result < 0) {
@@ -397,7 +419,10 @@ bool Connection::write_file() {
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            watch_for_room();
+            return false;
+        }
         finish();  // an error, or the file shrank under us: the length we promised is a lie
         return false;
     }
@@ -571,7 +596,7 @@ bool Connection::write_file_sealed() {
 void Connection::close_socket() {
     if (in_write_batch_) loop_.io_batch()->forget(*this);
     in_write_batch_ = false;
-    loop_.unwatch(fd_);
+    if (watched_) loop_.unwatch(fd_);
     // Where the ring receives, it closes the descriptor once the receive
     // has ended.
     if (loop_.receives_in_ring()) loop_.io_batch()->close(*this);

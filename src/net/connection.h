@@ -11,8 +11,9 @@
 // (level-triggered would need EPOLLOUT switched on and off around every
 // partial write). The price is that we must read until EAGAIN, or remember
 // that the socket is still readable when we stop early for fairness.
-// Where the loop's io_uring receives (io_batch.h), epoll only reports room
-// to write, and bytes arrive through batch_received() instead.
+// Where the loop's io_uring receives (io_batch.h), bytes arrive through
+// batch_received() instead, and a connection joins epoll only once a write
+// finds no room, to hear when there is some: most never do.
 //
 // On a TLS port (secure()) the connection is where ciphertext and
 // plaintext meet, so that no handler knows: what is read goes through the
@@ -197,6 +198,7 @@ private:
     void read_some();
     bool handle_read(ssize_t result, std::span<std::uint8_t> buffer);
     void switch_reads(bool to_ring);
+    void watch_for_room();
     void deliver(std::span<std::uint8_t> bytes);
     void deliver_held();
     void flush();
@@ -226,6 +228,7 @@ private:
     bool closing_ : 1 = false;           // close_after_flush() called
     bool write_shut_ : 1 = false;        // our FIN sent, lingering
     bool closed_ : 1 = false;
+    bool watched_ : 1 = false;           // in the loop's epoll set
     int fd_;
     EventLoop& loop_;
     ConnectionOwner& owner_;
