@@ -773,7 +773,8 @@ for round in $(seq "$rounds"); do
         echo_run "$server" echo16k --size 16384
         echo_run "$server" pipelined --size 32 --inflight 16
         loadgen_run "$server" idle idle --connections "$idle_conns"
-        record idle "$server" "$(cat "$work/last")" bytes_per_idle_conn handshakes_per_s
+        record idle "$server" "$(cat "$work/last")" bytes_per_idle_conn handshakes_per_s \
+            server_cpu_us_per_handshake loadgen_cpu_share_opening
     done
     loadgen_run wirechat broadcast broadcast --connections "$bcast_clients" --rounds "$bcast_rounds" \
         --rate "$bcast_rate" --duration "$bcast_duration"
@@ -880,6 +881,8 @@ if [ $run_base = 1 ]; then
     done
     row "idle $idle_conns conns: RSS growth bytes/conn" idle bytes_per_idle_conn $peers
     row "idle $idle_conns conns: handshakes/s" idle handshakes_per_s $peers
+    row "idle $idle_conns conns: server CPU us/handshake" idle server_cpu_us_per_handshake $peers
+    row "idle $idle_conns conns: loadgen's share of its core while opening" idle loadgen_cpu_share_opening $peers
     row "broadcast to $bcast_clients: p50 us" broadcast p50_us
     row "broadcast to $bcast_clients: p99 us" broadcast p99_us
     row "broadcast to $bcast_clients: all delivered us" broadcast all_delivered_us

@@ -24,7 +24,6 @@
 // and every copy must be byte for byte what was sent, and nothing else may
 // arrive); with several --port, the clients and the senders are spread
 // over every node.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -42,14 +41,6 @@ namespace {
 
 // Per sender, well under the chat's sustained 10 envelopes/s.
 constexpr double per_sender_rate = 5;
-
-// This process's CPU time (user + system), in nanoseconds.
-std::int64_t own_cpu_ns() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    auto ns = [](const timeval& t) { return std::int64_t(t.tv_sec) * 1'000'000'000 + t.tv_usec * 1000; };
-    return ns(usage.ru_utime) + ns(usage.ru_stime);
-}
 
 class BroadcastScenario final : public Scenario {
 public:

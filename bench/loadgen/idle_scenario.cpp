@@ -58,8 +58,16 @@ public:
     void run() override {
         const std::int64_t rss_before = rss();
         const std::int64_t start = now_ns();
+        const std::int64_t server_cpu_before = server_.enabled() ? server_.cpu().total_ns() : 0;
+        const std::int64_t own_cpu_before = own_cpu_ns();
         open_all(240);  // chat clients: until every one has its welcome
-        const double open_s = double(now_ns() - start) / 1e9;
+        const std::int64_t open_ns = now_ns() - start;
+        const double open_s = double(open_ns) / 1e9;
+        // While opening: the server's CPU per handshake (the fair figure when
+        // the load generator is the limit, as it is for a fast server: its
+        // share of its core says so) and the load generator's share.
+        const std::int64_t server_cpu_opening = server_.enabled() ? server_.cpu().total_ns() - server_cpu_before : 0;
+        const double own_share_opening = double(own_cpu_ns() - own_cpu_before) / double(open_ns);
         idle_for(1.0);  // let the server finish whatever the handshakes started
         const std::int64_t rss_idle = rss();
         const double received = double(loop_.frame_bytes_read());
@@ -79,10 +87,13 @@ public:
         const double n = double(clients_.size());
         {
             ResultLine result("idle");
-            result.add("connections", n).add("handshakes_per_s", n / open_s);
+            result.add("connections", n)
+                .add("handshakes_per_s", n / open_s)
+                .add("loadgen_cpu_share_opening", own_share_opening);
             if (settings_.chat) result.add("bytes_received_per_conn", received / n);
             if (server_.enabled()) {
-                result.add("rss_before_kib", double(rss_before) / 1024)
+                result.add("server_cpu_us_per_handshake", double(server_cpu_opening) / 1000 / n)
+                    .add("rss_before_kib", double(rss_before) / 1024)
                     .add("rss_idle_kib", double(rss_idle) / 1024)
                     .add("bytes_per_idle_conn", double(rss_idle - rss_before) / n)
                     .add("bytes_per_conn_after_echo", double(rss_used - rss_before) / n);

@@ -1,5 +1,6 @@
 #include "server_stats.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -67,6 +68,13 @@ std::int64_t ServerStats::rss_bytes() const {
         sum += std::atoll(text.c_str() + pos + 6) * 1024;
     }
     return sum;
+}
+
+std::int64_t own_cpu_ns() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    auto ns = [](const timeval& t) { return std::int64_t(t.tv_sec) * 1'000'000'000 + t.tv_usec * 1000; };
+    return ns(usage.ru_utime) + ns(usage.ru_stime);
 }
 
 }  // namespace wirechat::bench

@@ -36,4 +36,8 @@ private:
     std::vector<pid_t> pids_;
 };
 
+// The load generator's own CPU time (user + system), in nanoseconds: near
+// a whole core over a measurement, the load generator was the limit.
+std::int64_t own_cpu_ns();
+
 }  // namespace wirechat::bench
