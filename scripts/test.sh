@@ -28,11 +28,11 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=Release 
 cmake --build build-clang -j"$jobs"
 ctest --test-dir build-clang --output-on-failure -j"$jobs" -L '^unit$'
 
-step "fuzz: every libFuzzer target for 15 s, then replay its seed corpus (fuzz/README.md)"
+step "fuzz: every libFuzzer target for 10 s, then replay its seed corpus (fuzz/README.md)"
 mkdir -p build-fuzz
 for target in $(fuzz/run.sh --list); do
     log=build-fuzz/$target.log
-    if ! fuzz/run.sh "$target" 15 >"$log" 2>&1 ||
+    if ! fuzz/run.sh "$target" 10 >"$log" 2>&1 ||
        ! fuzz/run.sh --replay "$target" "fuzz/corpus/$target" >>"$log" 2>&1; then
         tail -n 40 "$log"
         echo "fuzz: $target failed; the input is in build-fuzz/artifacts/$target/" >&2
