@@ -3,8 +3,6 @@
 #include "net/peer_name.h"
 #include "ops/log.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -72,10 +70,7 @@ void ProtocolHandler::on_peer_closed() { connection_.close_after_flush(); }
 void ProtocolHandler::wind_down() { connection_.close_after_flush(); }
 
 Connection::Connection(EventLoop& loop, int fd, ConnectionOwner& owner) : fd_(fd), loop_(loop), owner_(owner) {
-    // We already batch output into one writev per tick; Nagle's algorithm
-    // would only delay the last segment of every response.
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // TCP_NODELAY came from the listening socket (see Listener).
     reads_in_ring_ = loop_.receives_in_ring();
     // Where the ring receives, epoll is needed only to hear of room to
     // write once a write found none (watch_for_room()): most connections

@@ -44,6 +44,22 @@ int status_of(std::uint16_t port, const std::string& request, const char* from =
 
 std::string origin(std::string_view value) { return "Origin: " + std::string(value) + "\r\n"; }
 
+// A connection the server has accepted, and counts: it was served a page
+// and stays open (keep-alive). One that has said nothing yet may still be
+// waiting in the kernel (deferred accept), not counted.
+std::unique_ptr<Socket> served_connection(std::uint16_t port) {
+    auto s = std::make_unique<Socket>(port);
+    s->send(harness::get("/"));
+    const auto response = harness::read_response(*s);
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    return s;
+}
+
+double open_http_connections(const ServerProcess& server) {
+    return harness::scrape_metrics(server.admin_port()).at(R"(wirechat_connections{kind="http"})");
+}
+
 // A secret file of our own, removed at the end.
 struct SecretFile {
     SecretFile() {
@@ -112,7 +128,7 @@ TEST_CASE("origin: --allowed-origin adds origins, '*' admits any") {
 TEST_CASE("max-connections: past it, 503 with Retry-After, and those inside are untouched") {
     ServerProcess server(Launch{.admin = true}, {"--max-connections", "3"});
     std::vector<std::unique_ptr<Socket>> inside;
-    for (int i = 0; i < 2; ++i) inside.push_back(std::make_unique<Socket>(server.port()));
+    for (int i = 0; i < 2; ++i) inside.push_back(served_connection(server.port()));
     WsClient echo(server.port(), "/echo");  // the third
     for (int round = 0; round < 2; ++round) {
         Socket over(server.port());
@@ -143,7 +159,7 @@ TEST_CASE("max-connections: past it, 503 with Retry-After, and those inside are 
 TEST_CASE("max-connections-per-ip: past it, 429 for that address only") {
     ServerProcess server(Launch{.default_limits = true}, {"--max-connections-per-ip", "3"});
     std::vector<std::unique_ptr<Socket>> first;
-    for (int i = 0; i < 3; ++i) first.push_back(std::make_unique<Socket>(server.port()));
+    for (int i = 0; i < 3; ++i) first.push_back(served_connection(server.port()));
     {
         Socket fourth(server.port());
         fourth.send(harness::get("/"));
@@ -168,6 +184,31 @@ TEST_CASE("max-connections-per-ip: past it, 429 for that address only") {
     first.pop_back();
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     CHECK(status_of(server.port(), harness::get("/")) == 200);
+}
+
+TEST_CASE("a connection is accepted once it speaks (deferred accept), or after a second of silence") {
+    ServerProcess server(Launch{.admin = true});
+    Socket silent(server.port());
+    Socket speaking(server.port());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Both are connected, as far as their clients know; the server has
+    // neither yet: the kernel holds them until their first bytes come.
+    CHECK(open_http_connections(server) == 0);
+    speaking.send("GET / HTTP/1.1\r\n");  // the start of a request head
+    auto until = [&](double count, int ms) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        while (open_http_connections(server) != count && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return open_http_connections(server) == count;
+    };
+    CHECK(until(1, 500));
+    // The silent one is handed over all the same, once the kernel has
+    // waited a second for it (and then served like any other).
+    CHECK(until(2, 4000));
+    silent.send(harness::get("/"));
+    const auto page = harness::read_response(silent);
+    REQUIRE(page);
+    CHECK(page->status == 200);
 }
 
 TEST_CASE("silent connections over the per-address limit are closed within a second") {
