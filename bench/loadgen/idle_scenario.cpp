@@ -58,7 +58,7 @@ public:
     void run() override {
         const std::int64_t rss_before = rss();
         const std::int64_t start = now_ns();
-        const std::int64_t server_cpu_before = server_.enabled() ? server_.cpu().total_ns() : 0;
+        const std::int64_t server_cpu_before = server_.enabled() ? server_.run_ns() : 0;
         const std::int64_t own_cpu_before = own_cpu_ns();
         open_all(240);  // chat clients: until every one has its welcome
         const std::int64_t open_ns = now_ns() - start;
@@ -66,7 +66,7 @@ public:
         // While opening: the server's CPU per handshake (the fair figure when
         // the load generator is the limit, as it is for a fast server: its
         // share of its core says so) and the load generator's share.
-        const std::int64_t server_cpu_opening = server_.enabled() ? server_.cpu().total_ns() - server_cpu_before : 0;
+        const std::int64_t server_cpu_opening = server_.enabled() ? server_.run_ns() - server_cpu_before : 0;
         const double own_share_opening = double(own_cpu_ns() - own_cpu_before) / double(open_ns);
         idle_for(1.0);  // let the server finish whatever the handshakes started
         const std::int64_t rss_idle = rss();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -55,6 +56,23 @@ ServerStats::Cpu ServerStats::cpu() const {
         const Cpu one = process_cpu(pid);
         sum.user_ns += one.user_ns;
         sum.system_ns += one.system_ns;
+    }
+    return sum;
+}
+
+std::int64_t ServerStats::run_ns() const {
+    std::int64_t sum = 0;
+    for (pid_t pid : pids_) {
+        const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+        for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+            // Its first field is the time on a CPU, in nanoseconds. A thread
+            // that ended meanwhile is simply not counted.
+            FILE* f = std::fopen((task.path() / "schedstat").c_str(), "r");
+            if (!f) continue;
+            long long ns = 0;
+            if (std::fscanf(f, "%lld", &ns) == 1) sum += ns;
+            std::fclose(f);
+        }
     }
     return sum;
 }
