@@ -93,11 +93,12 @@ int take_inherited_socket() {
 }
 
 // What every connection accepted from `listening` starts with: Linux
-// copies a listening socket's options into the sockets accepted from it.
-// TCP_NODELAY: output is already batched into one write per tick, and
-// Nagle's algorithm would only delay the last segment of every response.
-// Set here, it costs one system call per listener instead of one per
-// connection.
+// copies a listening socket's options into each connection as its TCP
+// handshake completes (so, on a socket we bind, they are set before
+// listen()). TCP_NODELAY: output is already batched into one write per
+// tick, and Nagle's algorithm would only delay the last segment of every
+// response. Set here, it costs one system call per listener instead of
+// one per connection.
 void set_connection_options(int listening) {
     int one = 1;
     setsockopt(listening, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -110,9 +111,10 @@ void set_connection_options(int listening) {
 // protocol on our port speaks first (an HTTP request, a TLS ClientHello),
 // so a handshake costs one wake-up instead of two: accept() and the read of
 // the request happen together, and the client's bare ACK that completes
-// the TCP handshake is dropped instead of queued. A fifth less server CPU
-// per WebSocket handshake (bench/README.md). A socket passed by systemd
-// keeps what its unit says (DeferAcceptSec=).
+// the TCP handshake is dropped instead of queued. About a third less server
+// CPU per WebSocket handshake (bench/README.md, "Handshakes: deferred
+// accept"). A socket passed by systemd keeps what its unit says
+// (DeferAcceptSec=).
 void defer_accept(int listening) {
     int seconds = 1;
     setsockopt(listening, IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds);
@@ -140,6 +142,7 @@ int bind_and_listen(const std::string& host, std::uint16_t port, bool share_port
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         if (share_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        set_connection_options(fd);
         defer_accept(fd);
         if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, SOMAXCONN) == 0) {
             listening = fd;
@@ -164,8 +167,10 @@ Listener::Listener(EventLoop& loop, const std::string& host, std::uint16_t port,
                    bool share_port, AcceptFn on_accept)
     : loop_(loop), on_accept_(std::move(on_accept)) {
     fd_ = take_inherited_socket();
-    if (fd_ < 0) fd_ = bind_and_listen(host, port, share_port);
-    set_connection_options(fd_);
+    // Connections systemd queued before we started keep what its unit gave
+    // them (NoDelay=); the ones to come get ours.
+    if (fd_ >= 0) set_connection_options(fd_);
+    else fd_ = bind_and_listen(host, port, share_port);
 
     sockaddr_storage bound{};
     socklen_t len = sizeof bound;
