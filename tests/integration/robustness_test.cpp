@@ -37,8 +37,13 @@ TEST_CASE("running out of file descriptors does not stop the server") {
     CHECK(served >= 25);
     CHECK(shed > 0);
     // Still over the limit, with more clients knocking: the loop must idle,
-    // not spin on a listener it cannot accept from.
-    for (int i = 0; i < 10; ++i) hogs.push_back(std::make_unique<Socket>(server.port()));
+    // not spin on a listener it cannot accept from. Each sends a byte: a
+    // silent one would wait in the kernel for a second (deferred accept),
+    // not knock.
+    for (int i = 0; i < 10; ++i) {
+        hogs.push_back(std::make_unique<Socket>(server.port()));
+        hogs.back()->send("G");
+    }
     long ticks = server.cpu_ticks();
     usleep(500'000);
     CHECK(server.cpu_ticks() - ticks < 10);  // well under the 50 of a spinning core
