@@ -29,10 +29,9 @@ public:
         std::int64_t total_ns() const { return user_ns + system_ns; }
     };
     Cpu cpu() const;
-    // CPU time of the processes (every thread alive now), in nanoseconds,
-    // to the nanosecond (the scheduler's own count, /proc/PID/task/*/
-    // schedstat): for windows too short for cpu()'s ticks, such as the
-    // third of a second 10,000 handshakes take.
+    // CPU time of the processes (all threads), to the nanosecond (each
+    // process's CPU clock, clock_getcpuclockid(3)): for windows too short
+    // for cpu()'s ticks, such as the half second 10,000 handshakes take.
     std::int64_t run_ns() const;
     // VmRSS in bytes, summed.
     std::int64_t rss_bytes() const;
