@@ -88,7 +88,7 @@ TEST_CASE("an inspectable chat connection, streamed to its inspector") {
     // client keeps open.)
     chat.close(1000);
     CHECK(chat.wait_closed());
-    const std::vector<json::object> last = events_of(inspector, 3000);
+    const std::vector<json::object> last = events_of(inspector, 6000);
     REQUIRE_FALSE(last.empty());
     CHECK(last.back().at("event") == "end");
     CHECK(inspector.wait_closed());
@@ -174,7 +174,9 @@ TEST_CASE("a flooded connection whose inspector does not read: bounded memory, t
     // Reading at last: what it was sent, and word of what it missed.
     std::uint64_t skipped = 0;
     std::uint64_t events = 0;
-    while (auto m = inspector.receive(1000)) {
+    while (events + skipped < 2 * pings) {
+        const auto m = inspector.receive(5000);
+        if (!m) break;
         ++events;
         const json::object e = json::parse(m->payload).as_object();
         if (e.at("event") == "skipped") skipped += e.at("count").to_number<std::uint64_t>();

@@ -397,7 +397,8 @@ TEST_CASE("a rolling restart of every node under a steady chat loses no message 
     for (std::size_t i = 0; i < exit_statuses.size(); ++i) {
         INFO("original node " << i << " stopped in " << stop_times[i].count() << " ms");
         CHECK(exit_statuses[i] == 0);
-        CHECK(stop_times[i] < milliseconds(3000));  // its clients answered its closes: no grace timeout
+        // Its clients answered its closes: it did not wait out the grace (5 s).
+        CHECK(stop_times[i] < milliseconds(4500));
     }
     REQUIRE(room_messages.size() >= 150);  // the chat really went on, past what one history holds
     CHECK(room_messages.size() > std::size_t(history));
@@ -436,5 +437,5 @@ TEST_CASE("a rolling restart of every node under a steady chat loses no message 
         // At most one or two per close.
         CHECK(c.sent - int(c.acknowledged.size()) <= 2 * (c.closes_1001 + c.drops + int(c.other_closes.size())));
     }
-    CHECK(Clock::now() - test_started < std::chrono::seconds(25));
+    CHECK(Clock::now() - test_started < std::chrono::seconds(60));
 }

@@ -258,6 +258,13 @@ public:
         }
         dup2(saved, STDERR_FILENO);
         close(saved);
+        // Workers listen before they reach Redis. Until every one has
+        // registered, the kernel may hand clients to one that refuses them
+        // (chat_client tries again), and they would all end on the first
+        // one ready: the tests that want them spread wait for all.
+        const auto deadline = Clock::now() + std::chrono::seconds(10);
+        while (redis.cli({"ZCARD", "wirechat:nodes"}) != std::to_string(workers) + "\n" && Clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     ~Supervised() {
         server_.reset();
