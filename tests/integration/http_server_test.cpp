@@ -78,10 +78,10 @@ Rings rings_of(pid_t pid) {
 }
 
 // The receives armed in the server's ring, asked until they are `expected`
-// (or for a second): the fdinfo is a snapshot of a moving server.
+// (or for five seconds): the fdinfo is a snapshot of a moving server.
 int armed_receives(pid_t pid, int expected) {
     int armed = -1;
-    for (int i = 0; i < 100 && armed != expected; ++i) {
+    for (int i = 0; i < 500 && armed != expected; ++i) {
         if (i > 0) usleep(10'000);
         armed = rings_of(pid).receives;
     }
