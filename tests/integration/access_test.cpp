@@ -206,11 +206,7 @@ TEST_CASE("a connection is accepted once it speaks (deferred accept), or after a
     // be 2 at once).
     Socket silent(server.port());
     const auto silent_connected = std::chrono::steady_clock::now();
-    Socket speaking(server.port());
-    speaking.send(harness::get("/"));
-    const auto served = harness::read_response(speaking);
-    REQUIRE(served);
-    CHECK(served->status == 200);
+    const auto speaking = served_connection(server.port());
     const double counted = open_http_connections(server);
     if (std::chrono::steady_clock::now() - silent_connected < std::chrono::milliseconds(900)) CHECK(counted == 1);
     else WARN("too slow to see the silent connection held: " << counted << " counted");
